@@ -1,0 +1,295 @@
+/*
+ * http.c: evhttp set-up and the front door of every request: CORS as the
+ * original's middleware does it, authentication before routing, 404, 405,
+ * the 307 for a trailing slash, and the JSON answers.
+ */
+#include <sys/types.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <sodium.h>
+
+#include "apid.h"
+#include "log.h"
+
+#define HTTP_MAX_HEADERS	(32 * 1024)
+#define HTTP_MAX_BODY		(1024 * 1024)
+#define HTTP_IDLE_TIMEOUT_S	60
+#define HTTP_MAX_PARAMS		4
+#define HTTP_ALL_METHODS	(EVHTTP_REQ_GET | EVHTTP_REQ_POST | \
+	EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | \
+	EVHTTP_REQ_HEAD | EVHTTP_REQ_PATCH)
+
+static unsigned char	 key_hash[crypto_generichash_BYTES];
+
+static const char *
+http_reason(int code)
+{
+	switch (code) {
+	case 200: return "OK";
+	case 307: return "Temporary Redirect";
+	case 400: return "Bad Request";
+	case 401: return "Unauthorized";
+	case 404: return "Not Found";
+	case 405: return "Method Not Allowed";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 422: return "Unprocessable Entity";
+	case 500: return "Internal Server Error";
+	case 503: return "Service Unavailable";
+	default: return "Unknown";
+	}
+}
+
+/* CORS headers of a simple (non-preflight) response. */
+static void
+http_cors(struct evhttp_request *req)
+{
+	struct evkeyvalq	*in = evhttp_request_get_input_headers(req);
+	struct evkeyvalq	*out = evhttp_request_get_output_headers(req);
+	const char		*origin;
+
+	if ((origin = evhttp_find_header(in, "Origin")) == NULL)
+		return;
+	evhttp_remove_header(out, "Access-Control-Allow-Origin");
+	if (evhttp_find_header(in, "Cookie") != NULL) {
+		evhttp_add_header(out, "Access-Control-Allow-Origin", origin);
+		evhttp_add_header(out, "Vary", "Origin");
+	} else
+		evhttp_add_header(out, "Access-Control-Allow-Origin", "*");
+	if (evhttp_find_header(out, "Access-Control-Allow-Credentials") == NULL)
+		evhttp_add_header(out, "Access-Control-Allow-Credentials",
+		    "true");
+}
+
+static void
+http_send_raw(struct evhttp_request *req, int code, const char *ctype,
+    const char *body)
+{
+	struct evbuffer	*buf;
+
+	if (ctype != NULL)
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Content-Type", ctype);
+	if ((buf = evbuffer_new()) == NULL) {
+		evhttp_send_error(req, 500, NULL);
+		return;
+	}
+	if (body != NULL)
+		evbuffer_add(buf, body, strlen(body));
+	evhttp_send_reply(req, code, http_reason(code), buf);
+	evbuffer_free(buf);
+}
+
+static void
+http_send(struct evhttp_request *req, int code, const char *ctype,
+    const char *body)
+{
+	http_cors(req);
+	http_send_raw(req, code, ctype, body);
+}
+
+void
+http_reply_json(struct evhttp_request *req, int code, const char *body)
+{
+	http_send(req, code, "application/json", body);
+}
+
+void
+http_reply_detail(struct evhttp_request *req, int code, const char *detail)
+{
+	char	*body;
+
+	/* Callers pass fixed ASCII texts without quotes or backslashes. */
+	if (asprintf(&body, "{\"detail\":\"%s\"}", detail) == -1) {
+		evhttp_send_error(req, 500, NULL);
+		return;
+	}
+	http_reply_json(req, code, body);
+	free(body);
+}
+
+static void
+http_unauthorized(struct evhttp_request *req)
+{
+	struct evkeyvalq	*out = evhttp_request_get_output_headers(req);
+
+	evhttp_add_header(out, "Access-Control-Allow-Origin", "*");
+	evhttp_add_header(out, "Access-Control-Allow-Credentials", "true");
+	evhttp_add_header(out, "Access-Control-Allow-Methods", "*");
+	evhttp_add_header(out, "Access-Control-Allow-Headers", "*");
+	http_reply_detail(req, 401, "Invalid or missing API key");
+}
+
+static void
+http_preflight(struct evhttp_request *req, const char *origin)
+{
+	struct evkeyvalq	*in = evhttp_request_get_input_headers(req);
+	struct evkeyvalq	*out = evhttp_request_get_output_headers(req);
+	const char		*hdrs;
+
+	evhttp_add_header(out, "Access-Control-Allow-Origin", origin);
+	evhttp_add_header(out, "Vary", "Origin");
+	evhttp_add_header(out, "Access-Control-Allow-Methods",
+	    "DELETE, GET, HEAD, OPTIONS, PATCH, POST, PUT");
+	if ((hdrs = evhttp_find_header(in, "Access-Control-Request-Headers")) !=
+	    NULL)
+		evhttp_add_header(out, "Access-Control-Allow-Headers", hdrs);
+	evhttp_add_header(out, "Access-Control-Allow-Credentials", "true");
+	evhttp_add_header(out, "Access-Control-Max-Age", "600");
+	/* Not http_send: a preflight's origin header is final. */
+	http_send_raw(req, 200, "text/plain; charset=utf-8", "OK");
+}
+
+/* Hashing both sides first makes the comparison constant-time whatever the lengths. */
+static int
+http_key_ok(const char *given)
+{
+	unsigned char	 h[crypto_generichash_BYTES];
+
+	if (given == NULL)
+		return 0;
+	crypto_generichash(h, sizeof(h), (const unsigned char *)given,
+	    strlen(given), NULL, 0);
+	return sodium_memcmp(h, key_hash, sizeof(h)) == 0;
+}
+
+static int
+http_authenticated(struct evhttp_request *req)
+{
+	return http_key_ok(evhttp_find_header(
+	    evhttp_request_get_input_headers(req), "X-API-Key"));
+}
+
+static void
+http_redirect_slash(struct evhttp_request *req, const char *path)
+{
+	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(req);
+	const char		*query = evhttp_uri_get_query(uri);
+	char			*loc;
+	size_t			 len = strlen(path);
+
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	if (asprintf(&loc, "%.*s%s%s", (int)len, path,
+	    query != NULL ? "?" : "", query != NULL ? query : "") == -1) {
+		evhttp_send_error(req, 500, NULL);
+		return;
+	}
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Location",
+	    loc);
+	free(loc);
+	http_send(req, 307, NULL, NULL);
+}
+
+/* The path without its trailing slashes names a route. */
+static int
+http_slash_route(const char *path)
+{
+	const char	*params[HTTP_MAX_PARAMS];
+	char		 storage[2048], stripped[2048];
+	size_t		 len = strlen(path), n;
+
+	if (len < 2 || path[len - 1] != '/' || len >= sizeof(stripped))
+		return 0;
+	while (len > 1 && path[len - 1] == '/')
+		len--;
+	memcpy(stripped, path, len);
+	stripped[len] = '\0';
+	return routes_match(stripped, params, &n, HTTP_MAX_PARAMS, storage,
+	    sizeof(storage)) != NULL;
+}
+
+static void
+http_dispatch(struct evhttp_request *req, void *arg)
+{
+	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(req);
+	struct evkeyvalq	*in = evhttp_request_get_input_headers(req);
+	const struct route	*rt;
+	const char		*path, *origin, *params[HTTP_MAX_PARAMS];
+	char			 storage[2048], allow[64];
+	enum evhttp_cmd_type	 method = evhttp_request_get_command(req);
+	size_t			 nparams;
+
+	(void)arg;
+	path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
+	if (path == NULL || *path == '\0')
+		path = "/";
+	origin = evhttp_find_header(in, "Origin");
+
+	if (method == EVHTTP_REQ_OPTIONS) {
+		if (origin != NULL && evhttp_find_header(in,
+		    "Access-Control-Request-Method") != NULL) {
+			http_preflight(req, origin);
+			return;
+		}
+	} else if (!(method == EVHTTP_REQ_GET && routes_public_get(path)) &&
+	    !http_authenticated(req)) {
+		http_unauthorized(req);
+		return;
+	}
+
+	rt = routes_match(path, params, &nparams, HTTP_MAX_PARAMS, storage,
+	    sizeof(storage));
+	if (rt == NULL) {
+		if (http_slash_route(path))
+			http_redirect_slash(req, path);
+		else
+			http_reply_detail(req, 404, "Not Found");
+		return;
+	}
+	if ((rt->methods & method) == 0) {
+		routes_allow_header(rt->methods, allow, sizeof(allow));
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Allow", allow);
+		http_reply_detail(req, 405, "Method Not Allowed");
+		return;
+	}
+	rt->handler(req, params, nparams);
+}
+
+/* Large bodies leave in one write instead of libevent's 16 KiB slices. */
+static struct bufferevent *
+http_new_bev(struct event_base *base, void *arg)
+{
+	struct bufferevent	*bev;
+
+	(void)arg;
+	bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
+	if (bev != NULL)
+		bufferevent_set_max_single_write(bev, EV_SSIZE_MAX);
+	return bev;
+}
+
+int
+http_setup(struct apid *a, int listen_fd)
+{
+	crypto_generichash(key_hash, sizeof(key_hash),
+	    (const unsigned char *)a->api_key, strlen(a->api_key), NULL, 0);
+	if ((a->http = evhttp_new(a->base)) == NULL)
+		return -1;
+	evhttp_set_allowed_methods(a->http, HTTP_ALL_METHODS);
+	evhttp_set_max_headers_size(a->http, HTTP_MAX_HEADERS);
+	evhttp_set_max_body_size(a->http, HTTP_MAX_BODY);
+	evhttp_set_timeout(a->http, HTTP_IDLE_TIMEOUT_S);
+	evhttp_set_bevcb(a->http, http_new_bev, NULL);
+	evhttp_set_gencb(a->http, http_dispatch, a);
+	if (evhttp_accept_socket(a->http, listen_fd) == -1)
+		return -1;
+	return 0;
+}
+
+void
+http_teardown(struct apid *a)
+{
+	if (a->http != NULL)
+		evhttp_free(a->http);
+	a->http = NULL;
+}

@@ -1,0 +1,129 @@
+/* routes.c: the API's route table, path matching, and the service endpoints. */
+#include <stdio.h>
+#include <string.h>
+
+#include <event2/http.h>
+
+#include "config.h"
+#include "apid.h"
+
+#define HEALTH_BODY \
+	"{\"status\":\"healthy\",\"service\":\"solar-host\",\"version\":\"" \
+	PACKAGE_VERSION "\"}"
+#define ROOT_BODY \
+	"{\"service\":\"solar-host\",\"version\":\"" PACKAGE_VERSION \
+	"\",\"description\":\"Process manager for llama-server instances\"}"
+
+static void
+route_health(struct evhttp_request *req, const char **params, size_t n)
+{
+	(void)params;
+	(void)n;
+	http_reply_json(req, 200, HEALTH_BODY);
+}
+
+static void
+route_root(struct evhttp_request *req, const char **params, size_t n)
+{
+	(void)params;
+	(void)n;
+	http_reply_json(req, 200, ROOT_BODY);
+}
+
+static const struct route routes[] = {
+	{ "/", EVHTTP_REQ_GET, ROUTE_PUBLIC_GET, route_root },
+	{ "/health", EVHTTP_REQ_GET, ROUTE_PUBLIC_GET, route_health },
+};
+
+/* Match one segment-wise pattern; "{x}" takes any non-empty segment. */
+static int
+pattern_match(const char *pat, char *path, const char **params,
+    size_t *nparams, size_t maxparams)
+{
+	const char	*pe;
+	char		*se;
+	size_t		 plen, slen;
+
+	*nparams = 0;
+	for (;;) {
+		if (*pat == '\0' || *path == '\0')
+			return *pat == '\0' && *path == '\0';
+		if (*pat != '/' || *path != '/')
+			return 0;
+		pat++;
+		path++;
+		pe = strchr(pat, '/');
+		plen = pe != NULL ? (size_t)(pe - pat) : strlen(pat);
+		se = strchr(path, '/');
+		slen = se != NULL ? (size_t)(se - path) : strlen(path);
+		if (plen > 2 && pat[0] == '{' && pat[plen - 1] == '}') {
+			if (slen == 0 || *nparams == maxparams)
+				return 0;
+			params[(*nparams)++] = path;
+		} else if (plen != slen || strncmp(pat, path, plen) != 0)
+			return 0;
+		pat += plen;
+		path += slen;
+	}
+}
+
+const struct route *
+routes_match(const char *path, const char **params, size_t *nparams,
+    size_t maxparams, char *storage, size_t storagelen)
+{
+	size_t	 i, k;
+	char	*p;
+
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		if (strlen(path) >= storagelen)
+			return NULL;
+		strcpy(storage, path);
+		if (!pattern_match(routes[i].pattern, storage, params, nparams,
+		    maxparams))
+			continue;
+		/* Cut the matched parameters out as strings of their own. */
+		for (k = 0; k < *nparams; k++)
+			if ((p = strchr(params[k], '/')) != NULL)
+				*p = '\0';
+		return &routes[i];
+	}
+	*nparams = 0;
+	return NULL;
+}
+
+int
+routes_public_get(const char *path)
+{
+	static const char	*public[] = {
+		"/", "/health", "/docs", "/redoc", "/openapi.json", "/ui",
+	};
+	size_t			 i;
+
+	for (i = 0; i < sizeof(public) / sizeof(public[0]); i++)
+		if (strcmp(path, public[i]) == 0)
+			return 1;
+	return 0;
+}
+
+void
+routes_allow_header(unsigned int methods, char *buf, size_t len)
+{
+	static const struct {
+		unsigned int	 m;
+		const char	*name;
+	} names[] = {
+		{ EVHTTP_REQ_GET, "GET" }, { EVHTTP_REQ_POST, "POST" },
+		{ EVHTTP_REQ_PUT, "PUT" }, { EVHTTP_REQ_DELETE, "DELETE" },
+		{ EVHTTP_REQ_PATCH, "PATCH" },
+	};
+	size_t	 i;
+
+	buf[0] = '\0';
+	for (i = 0; i < sizeof(names) / sizeof(names[0]); i++) {
+		if ((methods & names[i].m) == 0)
+			continue;
+		if (buf[0] != '\0')
+			strlcat(buf, ", ", len);
+		strlcat(buf, names[i].name, len);
+	}
+}

@@ -1,0 +1,170 @@
+/* log.c: messages to stderr in the foreground, to syslog otherwise, or to a sink. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "log.h"
+
+static struct {
+	int		 foreground;
+	int		 verbose;
+	const char	*procname;
+	log_sink_fn	 sink;
+	void		*sink_arg;
+} lg = { 1, 0, "solar-host", NULL, NULL };
+
+void
+log_init(int foreground, int verbose)
+{
+	lg.foreground = foreground;
+	lg.verbose = verbose;
+	if (!foreground)
+		openlog(lg.procname, LOG_PID | LOG_NDELAY, LOG_DAEMON);
+	tzset();
+}
+
+void
+log_procname(const char *name)
+{
+	lg.procname = name;
+}
+
+void
+log_setverbose(int verbose)
+{
+	lg.verbose = verbose;
+}
+
+int
+log_getverbose(void)
+{
+	return lg.verbose;
+}
+
+void
+log_set_sink(log_sink_fn fn, void *arg)
+{
+	lg.sink = fn;
+	lg.sink_arg = arg;
+}
+
+void
+log_write(int prio, const char *msg)
+{
+	if (prio == LOG_DEBUG && lg.verbose < 1)
+		return;
+	if (lg.sink != NULL)
+		lg.sink(prio, msg, lg.sink_arg);
+	else if (lg.foreground)
+		fprintf(stderr, "%s: %s\n", lg.procname, msg);
+	else
+		syslog(prio, "%s", msg);
+}
+
+static void
+vlog(int prio, int with_errno, const char *fmt, va_list ap)
+{
+	char	 buf[2048];
+	int	 saved = errno;
+	int	 n;
+
+	n = vsnprintf(buf, sizeof(buf), fmt, ap);
+	if (n < 0)
+		n = 0;
+	if (with_errno && (size_t)n < sizeof(buf))
+		snprintf(buf + n, sizeof(buf) - n, ": %s", strerror(saved));
+	log_write(prio, buf);
+	errno = saved;
+}
+
+void
+log_warn(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_WARNING, 1, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_warnx(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_WARNING, 0, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_info(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_INFO, 0, fmt, ap);
+	va_end(ap);
+}
+
+void
+log_debug(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	if (lg.verbose < 1)
+		return;
+	va_start(ap, fmt);
+	vlog(LOG_DEBUG, 0, fmt, ap);
+	va_end(ap);
+}
+
+void
+fatal(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_CRIT, 1, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+void
+fatalx(const char *fmt, ...)
+{
+	va_list	 ap;
+
+	va_start(ap, fmt);
+	vlog(LOG_CRIT, 0, fmt, ap);
+	va_end(ap);
+	exit(1);
+}
+
+static void
+log_from_libevent(int severity, const char *msg)
+{
+	switch (severity) {
+	case EVENT_LOG_DEBUG:
+		log_debug("libevent: %s", msg);
+		break;
+	case EVENT_LOG_MSG:
+		log_info("libevent: %s", msg);
+		break;
+	default:
+		log_warnx("libevent: %s", msg);
+		break;
+	}
+}
+
+void
+log_libevent(void)
+{
+	event_set_log_callback(log_from_libevent);
+}

@@ -1,0 +1,352 @@
+/*
+ * apidproc.c: starts the API process (fork and exec, channel on a fixed
+ * descriptor), talks to it, and starts a new one whenever it dies, with a
+ * growing back-off when it keeps dying.  The listening socket stays open
+ * here meanwhile, so clients queue instead of being refused.
+ */
+#include <sys/types.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "channel.h"
+#include "log.h"
+#include "proto.h"
+#include "sup.h"
+
+#define APID_STABLE_S		10	/* alive this long: back-off starts over */
+#define APID_BACKOFF_MIN_MS	100
+#define APID_BACKOFF_MAX_MS	10000
+
+struct apidproc {
+	struct sup	*sup;
+	pid_t		 pid;
+	struct chan	*chan;
+	struct event	*ev_read;
+	struct event	*ev_write;
+	struct event	*ev_restart;
+	struct timespec	 started;
+	int		 failures;	/* deaths in a row, each soon after start */
+	int		 ready;
+};
+
+static void	apidproc_schedule(struct apidproc *);
+
+static void
+apidproc_close_chan(struct apidproc *ap)
+{
+	if (ap->ev_read != NULL)
+		event_free(ap->ev_read);
+	if (ap->ev_write != NULL)
+		event_free(ap->ev_write);
+	ap->ev_read = ap->ev_write = NULL;
+	if (ap->chan != NULL)
+		chan_free(ap->chan);
+	ap->chan = NULL;
+	ap->ready = 0;
+}
+
+/* The channel is broken or the peer misbehaved: it gets a fresh process. */
+static void
+apidproc_drop(struct apidproc *ap, const char *why)
+{
+	log_warnx("API process: %s; restarting it", why);
+	apidproc_close_chan(ap);
+	if (ap->pid > 0)
+		kill(ap->pid, SIGKILL);
+}
+
+static void
+apidproc_want_write(struct apidproc *ap)
+{
+	if (ap->chan != NULL && chan_pending(ap->chan) > 0)
+		event_add(ap->ev_write, NULL);
+}
+
+static void
+apidproc_flush(struct apidproc *ap)
+{
+	if (chan_flush(ap->chan) == -1) {
+		apidproc_drop(ap, strerror(errno));
+		return;
+	}
+	apidproc_want_write(ap);
+}
+
+static void
+apidproc_on_write(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	apidproc_flush(arg);
+}
+
+static int
+apidproc_dispatch(struct apidproc *ap, struct chanmsg *m)
+{
+	uint32_t	 prio;
+	char		*text = NULL;
+
+	switch (m->type) {
+	case MSG_READY:
+		if (chanmsg_end(m) == -1)
+			return -1;
+		ap->ready = 1;
+		log_debug("API process %ld serves", (long)ap->pid);
+		return 0;
+	case MSG_LOG:
+		if (chanmsg_u32(m, &prio) == -1 || chanmsg_str(m, &text) == -1 ||
+		    text == NULL || chanmsg_end(m) == -1 ||
+		    prio > LOG_DEBUG) {
+			free(text);
+			return -1;
+		}
+		log_write((int)prio, text);
+		free(text);
+		return 0;
+	default:
+		return -1;
+	}
+}
+
+static void
+apidproc_on_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct apidproc	*ap = arg;
+	struct chanmsg	 m;
+	const char	*why;
+	ssize_t		 n;
+	int		 r;
+
+	(void)fd;
+	(void)what;
+	n = chan_read(ap->chan);
+	if (n == -1 && (errno == EAGAIN || errno == EINTR))
+		return;
+	if (n == -1 || n == 0) {
+		/* It exited or the stream broke; the reaper restarts it. */
+		if (n == -1)
+			log_warn("API process channel");
+		apidproc_close_chan(ap);
+		return;
+	}
+	while ((r = chan_get(ap->chan, &m, &why)) == 1) {
+		if (apidproc_dispatch(ap, &m) == -1) {
+			chanmsg_clear(&m);
+			apidproc_drop(ap, "malformed message");
+			return;
+		}
+		chanmsg_clear(&m);
+	}
+	if (r == -1)
+		apidproc_drop(ap, why);
+}
+
+static void
+apidproc_child(struct apidproc *ap, int fd, pid_t parent)
+{
+	char		*argv[] = { (char *)"solar-host-apid", NULL };
+	char		*envp[] = { (char *)"TZ=UTC", NULL };
+	sigset_t	 none;
+	int		 sig, devnull;
+
+	/* Die with the supervisor, even if it is killed outright. */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
+		_exit(1);
+	for (sig = 1; sig < NSIG; sig++)
+		(void)signal(sig, SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if ((devnull = open("/dev/null", O_RDWR)) == -1 ||
+	    dup2(devnull, STDIN_FILENO) == -1)
+		_exit(1);
+	if (!ap->sup->foreground_stderr &&
+	    (dup2(devnull, STDOUT_FILENO) == -1 ||
+	    dup2(devnull, STDERR_FILENO) == -1))
+		_exit(1);
+	if (fd == APID_CHANNEL_FD) {
+		/* dup2 onto itself would keep close-on-exec. */
+		if (fcntl(fd, F_SETFD, 0) == -1)
+			_exit(1);
+	} else if (dup2(fd, APID_CHANNEL_FD) == -1)
+		_exit(1);
+	closefrom(APID_CHANNEL_FD + 1);
+	execve(ap->sup->apid_path, argv, envp);
+	fprintf(stderr, "solar-host: cannot execute %s: %s\n",
+	    ap->sup->apid_path, strerror(errno));
+	_exit(127);
+}
+
+static int
+apidproc_hello(struct apidproc *ap)
+{
+	struct chanbuf	 b;
+	int		 lfd, rc;
+
+	if ((lfd = fcntl(ap->sup->listen_fd, F_DUPFD_CLOEXEC, 0)) == -1)
+		return -1;
+	chanbuf_init(&b);
+	chanbuf_u32(&b, PROTO_VERSION);
+	chanbuf_str(&b, ap->sup->api_key);
+	chanbuf_u32(&b, (uint32_t)ap->sup->settings.log_buffer_size);
+	chanbuf_u32(&b, (uint32_t)ap->sup->verbose);
+	/* The channel owns lfd from here, even when sending fails. */
+	rc = chan_send(ap->chan, MSG_HELLO, 0, lfd, &b);
+	chanbuf_free(&b);
+	return rc;
+}
+
+int
+apidproc_start(struct apidproc *ap)
+{
+	int	 sv[2];
+	pid_t	 pid, parent = getpid();
+
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
+		return -1;
+	switch (pid = fork()) {
+	case -1:
+		close(sv[0]);
+		close(sv[1]);
+		return -1;
+	case 0:
+		close(sv[0]);
+		apidproc_child(ap, sv[1], parent);
+		/* NOTREACHED */
+	default:
+		break;
+	}
+	close(sv[1]);
+	ap->pid = pid;
+	clock_gettime(CLOCK_MONOTONIC, &ap->started);
+	if ((ap->chan = chan_new(sv[0])) == NULL)
+		fatal("channel");
+	ap->ev_read = event_new(ap->sup->base, sv[0], EV_READ | EV_PERSIST,
+	    apidproc_on_read, ap);
+	ap->ev_write = event_new(ap->sup->base, sv[0], EV_WRITE,
+	    apidproc_on_write, ap);
+	if (ap->ev_read == NULL || ap->ev_write == NULL ||
+	    event_add(ap->ev_read, NULL) == -1)
+		fatalx("cannot set up the API process channel");
+	if (apidproc_hello(ap) == -1)
+		fatal("cannot send HELLO");
+	apidproc_flush(ap);
+	log_debug("started API process %ld", (long)pid);
+	return 0;
+}
+
+static void
+apidproc_on_restart(evutil_socket_t fd, short what, void *arg)
+{
+	struct apidproc	*ap = arg;
+
+	(void)fd;
+	(void)what;
+	if (ap->sup->shutting_down || ap->pid > 0)
+		return;
+	if (apidproc_start(ap) == -1) {
+		log_warn("cannot start the API process");
+		apidproc_schedule(ap);
+	}
+}
+
+static void
+apidproc_schedule(struct apidproc *ap)
+{
+	struct timeval	 tv = { 0, 0 };
+	long		 ms = 0;
+	int		 shift;
+
+	if (ap->failures > 0) {
+		shift = ap->failures - 1 > 10 ? 10 : ap->failures - 1;
+		ms = (long)APID_BACKOFF_MIN_MS << shift;
+		if (ms > APID_BACKOFF_MAX_MS)
+			ms = APID_BACKOFF_MAX_MS;
+	}
+	ap->failures++;
+	tv.tv_sec = ms / 1000;
+	tv.tv_usec = (ms % 1000) * 1000;
+	evtimer_add(ap->ev_restart, &tv);
+	if (ms > 0)
+		log_warnx("API process keeps dying; next start in %ld ms", ms);
+}
+
+int
+apidproc_reaped(struct apidproc *ap, pid_t pid, int status)
+{
+	struct timespec	 now;
+
+	if (pid != ap->pid)
+		return 0;
+	ap->pid = -1;
+	apidproc_close_chan(ap);
+	if (ap->sup->shutting_down)
+		return 1;
+	if (WIFSIGNALED(status))
+		log_warnx("API process %ld killed by signal %d", (long)pid,
+		    WTERMSIG(status));
+	else
+		log_warnx("API process %ld exited with status %d", (long)pid,
+		    WEXITSTATUS(status));
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	if (now.tv_sec - ap->started.tv_sec >= APID_STABLE_S)
+		ap->failures = 0;
+	apidproc_schedule(ap);
+	return 1;
+}
+
+int
+apidproc_stop(struct apidproc *ap)
+{
+	evtimer_del(ap->ev_restart);
+	if (ap->pid <= 0)
+		return 0;
+	kill(ap->pid, SIGTERM);
+	return 1;
+}
+
+void
+apidproc_kill(struct apidproc *ap)
+{
+	if (ap->pid > 0)
+		kill(ap->pid, SIGKILL);
+}
+
+struct apidproc *
+apidproc_new(struct sup *sup)
+{
+	struct apidproc	*ap;
+
+	if ((ap = calloc(1, sizeof(*ap))) == NULL)
+		return NULL;
+	ap->sup = sup;
+	ap->pid = -1;
+	if ((ap->ev_restart = evtimer_new(sup->base, apidproc_on_restart,
+	    ap)) == NULL) {
+		free(ap);
+		return NULL;
+	}
+	return ap;
+}
+
+void
+apidproc_free(struct apidproc *ap)
+{
+	if (ap == NULL)
+		return;
+	apidproc_close_chan(ap);
+	event_free(ap->ev_restart);
+	free(ap);
+}

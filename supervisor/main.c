@@ -1,0 +1,234 @@
+/*
+ * main.c: solar-host, the supervisor.  Reads flags and settings, binds the
+ * API socket, drops privileges, then keeps the API process running until
+ * SIGTERM or SIGINT.
+ */
+#include <sys/types.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <sodium.h>
+
+#include "config.h"
+#include "log.h"
+#include "settings.h"
+#include "sup.h"
+
+#define SHUTDOWN_GRACE_S	5
+
+extern char **environ;
+
+static struct sup	 sup;
+
+static void __attribute__((noreturn))
+usage(void)
+{
+	fprintf(stderr, "usage: solar-host [-dnVv] [-f file] [-u user]\n");
+	exit(1);
+}
+
+static void
+on_shutdown_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	(void)arg;
+	log_warnx("API process did not exit in time; killing it");
+	apidproc_kill(sup.apid);
+}
+
+static void
+on_terminate(evutil_socket_t sig, short what, void *arg)
+{
+	struct event	*timeout = arg;
+	struct timeval	 tv = { SHUTDOWN_GRACE_S, 0 };
+
+	(void)what;
+	if (sup.shutting_down)
+		return;
+	log_info("%s received, shutting down",
+	    sig == SIGINT ? "SIGINT" : "SIGTERM");
+	sup.shutting_down = 1;
+	if (apidproc_stop(sup.apid) == 0)
+		event_base_loopbreak(sup.base);
+	else
+		evtimer_add(timeout, &tv);
+}
+
+static void
+on_sigchld(evutil_socket_t sig, short what, void *arg)
+{
+	pid_t	 pid;
+	int	 status;
+
+	(void)sig;
+	(void)what;
+	(void)arg;
+	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+		if (apidproc_reaped(sup.apid, pid, status) &&
+		    sup.shutting_down)
+			event_base_loopbreak(sup.base);
+	}
+}
+
+static void
+load_settings(const char *file, int explicit)
+{
+	char	 err[1024];
+
+	settings_defaults(&sup.settings);
+	if (settings_load_file(&sup.settings, file, !explicit, err,
+	    sizeof(err)) == -1)
+		fatalx("%s", err);
+	if (settings_load_env(&sup.settings, environ, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+}
+
+static void
+load_key(void)
+{
+	char	 err[1024], *path;
+	int	 created;
+
+	if (sup.settings.api_key != NULL) {
+		if ((sup.api_key = strdup(sup.settings.api_key)) == NULL)
+			fatal("strdup");
+		return;
+	}
+	if ((path = keyfile_path(sup.settings.config_file)) == NULL)
+		fatal("key file path");
+	if (keyfile_load_or_create(path, &sup.api_key, &created, err,
+	    sizeof(err)) == -1)
+		fatalx("%s", err);
+	/* Say where the key is, never what it is. */
+	fprintf(stderr, "solar-host: API key %s %s\n",
+	    created ? "generated and stored in" : "read from", path);
+	log_info("API key %s %s", created ? "generated and stored in" :
+	    "read from", path);
+	free(path);
+}
+
+static const char *
+apid_path(void)
+{
+	const char	*p;
+
+	if ((p = getenv("SOLAR_HOST_APID")) != NULL && *p != '\0')
+		return p;
+	return LIBEXECDIR "/solar-host-apid";
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct event	*ev_term, *ev_int, *ev_chld, *ev_timeout;
+	const char	*envfile = ".env", *user = NULL;
+	char		 err[1024];
+	int		 ch, foreground = 0, checkonly = 0, explicit = 0;
+
+	log_procname("solar-host");
+	while ((ch = getopt(argc, argv, "df:nu:Vv")) != -1) {
+		switch (ch) {
+		case 'd':
+			foreground = 1;
+			break;
+		case 'f':
+			envfile = optarg;
+			explicit = 1;
+			break;
+		case 'n':
+			checkonly = 1;
+			break;
+		case 'u':
+			user = optarg;
+			break;
+		case 'V':
+			printf("solar-host %s\n", PACKAGE_VERSION);
+			return 0;
+		case 'v':
+			sup.verbose++;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+
+	log_init(1, sup.verbose);
+	if (sodium_init() == -1)
+		fatalx("libsodium cannot be initialised");
+	load_settings(envfile, explicit);
+	if (checkonly) {
+		fprintf(stderr, "solar-host: configuration OK\n");
+		settings_free(&sup.settings);
+		return 0;
+	}
+
+	signal(SIGPIPE, SIG_IGN);
+	signal(SIGHUP, SIG_IGN);	/* reserved: nothing to reload yet */
+
+	sup.listen_fd = listener_open(sup.settings.host, sup.settings.port,
+	    err, sizeof(err));
+	if (sup.listen_fd == -1)
+		fatalx("%s", err);
+	if (user != NULL) {
+		if (privdrop(user, err, sizeof(err)) == -1)
+			fatalx("%s", err);
+	} else if (geteuid() == 0)
+		log_warnx("running as root; use -u USER to run as another user");
+	load_key();
+	sup.apid_path = apid_path();
+	if (access(sup.apid_path, X_OK) == -1)
+		fatal("cannot execute the API program %s", sup.apid_path);
+
+	if (!foreground) {
+		if (daemon(1, 0) == -1)
+			fatal("daemon");
+		log_init(0, sup.verbose);
+	}
+	sup.foreground_stderr = foreground;
+
+	if ((sup.base = event_base_new()) == NULL)
+		fatalx("cannot create the event base");
+	log_libevent();
+	ev_timeout = evtimer_new(sup.base, on_shutdown_timeout, NULL);
+	ev_term = evsignal_new(sup.base, SIGTERM, on_terminate, ev_timeout);
+	ev_int = evsignal_new(sup.base, SIGINT, on_terminate, ev_timeout);
+	ev_chld = evsignal_new(sup.base, SIGCHLD, on_sigchld, NULL);
+	if (ev_timeout == NULL || ev_term == NULL || ev_int == NULL ||
+	    ev_chld == NULL || evsignal_add(ev_term, NULL) == -1 ||
+	    evsignal_add(ev_int, NULL) == -1 || evsignal_add(ev_chld, NULL) == -1)
+		fatalx("cannot set up signal events");
+
+	if ((sup.apid = apidproc_new(&sup)) == NULL)
+		fatal("apidproc_new");
+	if (apidproc_start(sup.apid) == -1)
+		fatal("cannot start the API process");
+	log_info("listening on %s port %d", sup.settings.host,
+	    sup.settings.port);
+
+	event_base_dispatch(sup.base);
+
+	apidproc_free(sup.apid);
+	event_free(ev_term);
+	event_free(ev_int);
+	event_free(ev_chld);
+	event_free(ev_timeout);
+	event_base_free(sup.base);
+	close(sup.listen_fd);
+	if (sup.api_key != NULL)
+		sodium_memzero(sup.api_key, strlen(sup.api_key));
+	free(sup.api_key);
+	settings_free(&sup.settings);
+	log_info("exiting");
+	return 0;
+}

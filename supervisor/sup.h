@@ -1,0 +1,48 @@
+/* sup.h: the supervisor's process state and the interfaces of its modules. */
+#ifndef SOLAR_SUP_H
+#define SOLAR_SUP_H
+
+#include <sys/types.h>
+#include <sys/time.h>
+
+#include <stddef.h>
+
+#include "settings.h"
+
+struct event_base;
+struct apidproc;
+
+struct sup {
+	struct event_base	*base;
+	struct settings		 settings;
+	char			*api_key;	/* from API_KEY or the key file */
+	const char		*apid_path;
+	int			 listen_fd;
+	int			 verbose;
+	int			 foreground_stderr;	/* children keep our stderr */
+	int			 shutting_down;
+	struct apidproc		*apid;
+};
+
+/* apidproc.c: the API process, restarted whenever it dies. */
+struct apidproc	*apidproc_new(struct sup *);
+void		 apidproc_free(struct apidproc *);
+int		 apidproc_start(struct apidproc *);
+/* 1 when pid was the API process (then it is handled). */
+int		 apidproc_reaped(struct apidproc *, pid_t, int status);
+/* Ask it to exit; 1 while it still runs. */
+int		 apidproc_stop(struct apidproc *);
+void		 apidproc_kill(struct apidproc *);
+
+/* listener.c */
+int		 listener_open(const char *host, int port, char *err, size_t errlen);
+
+/* keyfile.c */
+char		*keyfile_path(const char *config_file);
+int		 keyfile_load_or_create(const char *path, char **key, int *created,
+		    char *err, size_t errlen);
+
+/* privdrop.c */
+int		 privdrop(const char *user, char *err, size_t errlen);
+
+#endif
