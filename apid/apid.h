@@ -18,6 +18,7 @@ struct apid {
 	struct event		*ev_write;
 	char			*api_key;
 	unsigned int		 log_buffer_size;
+	unsigned int		 http_timeout_s;
 	int			 serving;
 };
 

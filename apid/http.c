@@ -21,7 +21,6 @@
 
 #define HTTP_MAX_HEADERS	(32 * 1024)
 #define HTTP_MAX_BODY		(1024 * 1024)
-#define HTTP_IDLE_TIMEOUT_S	60
 #define HTTP_MAX_PARAMS		4
 #define HTTP_ALL_METHODS	(EVHTTP_REQ_GET | EVHTTP_REQ_POST | \
 	EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS | \
@@ -278,7 +277,7 @@ http_setup(struct apid *a, int listen_fd)
 	evhttp_set_allowed_methods(a->http, HTTP_ALL_METHODS);
 	evhttp_set_max_headers_size(a->http, HTTP_MAX_HEADERS);
 	evhttp_set_max_body_size(a->http, HTTP_MAX_BODY);
-	evhttp_set_timeout(a->http, HTTP_IDLE_TIMEOUT_S);
+	evhttp_set_timeout(a->http, (int)a->http_timeout_s);
 	evhttp_set_bevcb(a->http, http_new_bev, NULL);
 	evhttp_set_gencb(a->http, http_dispatch, a);
 	if (evhttp_accept_socket(a->http, listen_fd) == -1)

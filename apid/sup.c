@@ -46,7 +46,7 @@ sup_fail(struct apid *a, const char *why)
 static int
 sup_hello(struct apid *a, struct chanmsg *m)
 {
-	uint32_t	 version, bufsize, verbose;
+	uint32_t	 version, bufsize, verbose, timeout;
 	int		 fd;
 
 	if (a->serving)
@@ -60,9 +60,11 @@ sup_hello(struct apid *a, struct chanmsg *m)
 	}
 	if (chanmsg_str(m, &a->api_key) == -1 || a->api_key == NULL ||
 	    chanmsg_u32(m, &bufsize) == -1 || chanmsg_u32(m, &verbose) == -1 ||
+	    chanmsg_u32(m, &timeout) == -1 || timeout == 0 ||
 	    chanmsg_end(m) == -1 || (fd = chanmsg_take_fd(m)) == -1)
 		return -1;
 	a->log_buffer_size = bufsize;
+	a->http_timeout_s = timeout;
 	log_setverbose((int)verbose);
 	if (http_setup(a, fd) == -1) {
 		close(fd);
@@ -71,6 +73,7 @@ sup_hello(struct apid *a, struct chanmsg *m)
 	}
 	a->serving = 1;
 	log_set_sink(sup_log_sink, a);
+	log_debug("serving (protocol %u, pid %ld)", version, (long)getpid());
 	if (chan_send_empty(a->chan, MSG_READY, 0) == -1)
 		return -1;
 	sup_flush(a);

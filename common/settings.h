@@ -20,6 +20,7 @@ struct settings {
 	int	 stop_timeout_s;
 	int	 start_stall_s;
 	int	 allow_extra_args;
+	int	 http_timeout_s;	/* extension: idle and request deadline */
 };
 
 void	settings_defaults(struct settings *);

@@ -93,6 +93,16 @@ apidproc_on_write(evutil_socket_t fd, short what, void *arg)
 	apidproc_flush(arg);
 }
 
+/* apid has no stderr or syslog of its own once it serves: it speaks through us. */
+static void
+relay_log(int prio, const char *text)
+{
+	char	 buf[4096];
+
+	snprintf(buf, sizeof(buf), "apid: %s", text);
+	log_write(prio, buf);
+}
+
 static int
 apidproc_dispatch(struct apidproc *ap, struct chanmsg *m)
 {
@@ -113,7 +123,7 @@ apidproc_dispatch(struct apidproc *ap, struct chanmsg *m)
 			free(text);
 			return -1;
 		}
-		log_write((int)prio, text);
+		relay_log((int)prio, text);
 		free(text);
 		return 0;
 	default:
@@ -202,6 +212,7 @@ apidproc_hello(struct apidproc *ap)
 	chanbuf_str(&b, ap->sup->api_key);
 	chanbuf_u32(&b, (uint32_t)ap->sup->settings.log_buffer_size);
 	chanbuf_u32(&b, (uint32_t)ap->sup->verbose);
+	chanbuf_u32(&b, (uint32_t)ap->sup->settings.http_timeout_s);
 	/* The channel owns lfd from here, even when sending fails. */
 	rc = chan_send(ap->chan, MSG_HELLO, 0, lfd, &b);
 	chanbuf_free(&b);

@@ -32,3 +32,14 @@ healthy || fail "the first daemon stopped serving"
 stop_daemon TERM
 [ "$STATUS" = 0 ] || fail "exit status $STATUS after SIGTERM"
 pass "busy port refused; SIGHUP ignored"
+
+# However the supervisor dies, the API process dies with it.
+PORT=
+start_daemon
+APID=$(apid_pid)
+kill -KILL "$DAEMON_PID"
+wait "$DAEMON_PID" 2>/dev/null
+DAEMON_PID=
+gone() { ! kill -0 "$APID" 2>/dev/null; }
+wait_until gone || fail "API process $APID outlived a SIGKILLed supervisor"
+pass "API process dies with the supervisor"

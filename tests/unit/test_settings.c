@@ -105,7 +105,8 @@ same(const struct settings *a, const struct settings *b)
 	    same_str(a->llama_server, b->llama_server) &&
 	    a->stop_timeout_s == b->stop_timeout_s &&
 	    a->start_stall_s == b->start_stall_s &&
-	    a->allow_extra_args == b->allow_extra_args;
+	    a->allow_extra_args == b->allow_extra_args &&
+	    a->http_timeout_s == b->http_timeout_s;
 }
 
 /* A state unlike the defaults, so that "unchanged" means something. */
@@ -189,6 +190,7 @@ test_defaults(void)
 	CHECK(s.stop_timeout_s == 10);
 	CHECK(s.start_stall_s == 600);
 	CHECK(s.allow_extra_args == 1);
+	CHECK(s.http_timeout_s == 60);
 
 	settings_free(&s);
 	CHECK(s.api_key == NULL && s.host == NULL && s.config_file == NULL &&
@@ -202,7 +204,7 @@ test_keys(void)
 	static const char *const all[] = { "API_KEY", "HOST", "PORT",
 	    "CONFIG_FILE", "LOG_DIR", "START_PORT", "MAX_RETRIES",
 	    "LOG_BUFFER_SIZE", "LLAMA_SERVER", "STOP_TIMEOUT_S",
-	    "START_STALL_S", "ALLOW_EXTRA_ARGS" };
+	    "START_STALL_S", "ALLOW_EXTRA_ARGS", "HTTP_TIMEOUT_S" };
 	size_t	 i;
 
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
@@ -263,6 +265,9 @@ test_set(void)
 	CHECK(set(&s, "START_STALL_S", "86401") == -1);
 	CHECK(set(&s, "START_STALL_S", "86400") == 0);
 	CHECK(s.start_stall_s == 86400);
+	CHECK(set(&s, "HTTP_TIMEOUT_S", "0") == -1);
+	CHECK(set(&s, "http_timeout_s", "5") == 0);
+	CHECK(s.http_timeout_s == 5);
 	CHECK(set(&s, "START_PORT", "0") == -1);
 	CHECK_STR(seterr,
 	    "START_PORT: must be an integer from 1 to 65535, not \"0\"");
