@@ -92,28 +92,31 @@ load_settings(const char *file, int explicit)
 		fatalx("%s", err);
 }
 
-static void
+/* Returns the key file's path when a generated or stored key is used. */
+static char *
 load_key(void)
 {
-	char	 err[1024], *path;
+	char	 err[1024], *path, *abs;
 	int	 created;
 
 	if (sup.settings.api_key != NULL) {
 		if ((sup.api_key = strdup(sup.settings.api_key)) == NULL)
 			fatal("strdup");
-		return;
+		return NULL;
 	}
 	if ((path = keyfile_path(sup.settings.config_file)) == NULL)
 		fatal("key file path");
 	if (keyfile_load_or_create(path, &sup.api_key, &created, err,
 	    sizeof(err)) == -1)
 		fatalx("%s", err);
+	if ((abs = realpath(path, NULL)) != NULL) {
+		free(path);
+		path = abs;
+	}
 	/* Say where the key is, never what it is. */
-	fprintf(stderr, "solar-host: API key %s %s\n",
-	    created ? "generated and stored in" : "read from", path);
 	log_info("API key %s %s", created ? "generated and stored in" :
 	    "read from", path);
-	free(path);
+	return path;
 }
 
 static const char *
@@ -131,7 +134,7 @@ main(int argc, char *argv[])
 {
 	struct event	*ev_term, *ev_int, *ev_chld, *ev_timeout;
 	const char	*envfile = ".env", *user = NULL;
-	char		 err[1024];
+	char		 err[1024], *keyfile;
 	int		 ch, foreground = 0, checkonly = 0, explicit = 0;
 
 	log_procname("solar-host");
@@ -185,7 +188,7 @@ main(int argc, char *argv[])
 			fatalx("%s", err);
 	} else if (geteuid() == 0)
 		log_warnx("running as root; use -u USER to run as another user");
-	load_key();
+	keyfile = load_key();
 	sup.apid_path = apid_path();
 	if (access(sup.apid_path, X_OK) == -1)
 		fatal("cannot execute the API program %s", sup.apid_path);
@@ -194,7 +197,10 @@ main(int argc, char *argv[])
 		if (daemon(1, 0) == -1)
 			fatal("daemon");
 		log_init(0, sup.verbose);
+		if (keyfile != NULL)
+			log_info("API key in %s", keyfile);
 	}
+	free(keyfile);
 	sup.foreground_stderr = foreground;
 
 	if ((sup.base = event_base_new()) == NULL)
