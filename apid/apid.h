@@ -3,12 +3,17 @@
 #define SOLAR_APID_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 struct event_base;
 struct evhttp;
 struct evhttp_request;
 struct chan;
+struct chanbuf;
 struct event;
+struct instance;
+struct strbuf;
+struct cache;
 
 struct apid {
 	struct event_base	*base;
@@ -16,9 +21,11 @@ struct apid {
 	struct chan		*chan;
 	struct event		*ev_read;
 	struct event		*ev_write;
+	struct cache		*cache;
 	char			*api_key;
 	unsigned int		 log_buffer_size;
 	unsigned int		 http_timeout_s;
+	int			 allow_extra_args;
 	int			 serving;
 };
 
@@ -27,14 +34,46 @@ extern struct apid	*apid;
 /* sup.c: the channel to the supervisor. */
 int	sup_setup(struct apid *, int fd);
 void	sup_teardown(struct apid *);
-int	sup_send(struct apid *, unsigned int type, unsigned int peerid,
-	    const void *chanbuf);
+void	sup_flush(struct apid *);
+
+/* request.c: requests to the supervisor, answered when it replies. */
+enum api_op {
+	OP_CREATE, OP_UPDATE, OP_DELETE, OP_START, OP_STOP, OP_RESTART,
+};
+/* Sends type with payload b; the reply completes req.  -1: not sent. */
+int	request_send(struct apid *, struct evhttp_request *, enum api_op,
+	    uint32_t type, const struct chanbuf *);
+/* A REPLY arrived: its payload is read from m.  -1 when malformed. */
+struct chanmsg;
+int	request_reply(struct apid *, struct chanmsg *);
+void	request_fail_all(struct apid *);
+
+/* cache.c: every instance, as the supervisor last sent it. */
+struct cache	*cache_new(void);
+void		 cache_free(struct cache *);
+int		 cache_put(struct cache *, const struct instance *);
+void		 cache_remove(struct cache *, const char *id);
+const char	*cache_get_json(struct cache *, const char *id, size_t *len);
+void		 cache_list_json(struct cache *, struct strbuf *);
+char		*instance_json(const struct instance *, size_t *len);
 
 /* http.c: HTTP set-up, authentication, CORS, answers. */
 int	http_setup(struct apid *, int listen_fd);
 void	http_teardown(struct apid *);
 void	http_reply_json(struct evhttp_request *, int code, const char *body);
+void	http_reply_jsonn(struct evhttp_request *, int code, const char *body,
+	    size_t len);
 void	http_reply_detail(struct evhttp_request *, int code, const char *detail);
+
+/* api.c: the instance endpoints. */
+void	api_list(struct evhttp_request *, const char **, size_t);
+void	api_create(struct evhttp_request *, const char **, size_t);
+void	api_get(struct evhttp_request *, const char **, size_t);
+void	api_update(struct evhttp_request *, const char **, size_t);
+void	api_delete(struct evhttp_request *, const char **, size_t);
+void	api_start(struct evhttp_request *, const char **, size_t);
+void	api_stop(struct evhttp_request *, const char **, size_t);
+void	api_restart(struct evhttp_request *, const char **, size_t);
 
 /* routes.c: the route table and its handlers. */
 enum route_public {
@@ -50,8 +89,9 @@ struct route {
 			    size_t nparams);
 };
 
-const struct route *routes_match(const char *path, const char **params,
-	    size_t *nparams, size_t maxparams, char *storage, size_t storagelen);
+const struct route *routes_match(const char *path, unsigned int method,
+	    const char **params, size_t *nparams, size_t maxparams,
+	    char *storage, size_t storagelen, unsigned int *allowed);
 int	routes_public_get(const char *path);
 void	routes_allow_header(unsigned int methods, char *buf, size_t len);
 

@@ -17,7 +17,9 @@
 #include <sodium.h>
 
 #include "apid.h"
+#include "json.h"
 #include "log.h"
+#include "strbuf.h"
 
 #define HTTP_MAX_HEADERS	(32 * 1024)
 #define HTTP_MAX_BODY		(1024 * 1024)
@@ -69,8 +71,8 @@ http_cors(struct evhttp_request *req)
 }
 
 static void
-http_send_raw(struct evhttp_request *req, int code, const char *ctype,
-    const char *body)
+http_send_rawn(struct evhttp_request *req, int code, const char *ctype,
+    const char *body, size_t len)
 {
 	struct evbuffer	*buf;
 
@@ -82,9 +84,16 @@ http_send_raw(struct evhttp_request *req, int code, const char *ctype,
 		return;
 	}
 	if (body != NULL)
-		evbuffer_add(buf, body, strlen(body));
+		evbuffer_add(buf, body, len);
 	evhttp_send_reply(req, code, http_reason(code), buf);
 	evbuffer_free(buf);
+}
+
+static void
+http_send_raw(struct evhttp_request *req, int code, const char *ctype,
+    const char *body)
+{
+	http_send_rawn(req, code, ctype, body, body != NULL ? strlen(body) : 0);
 }
 
 static void
@@ -102,17 +111,27 @@ http_reply_json(struct evhttp_request *req, int code, const char *body)
 }
 
 void
+http_reply_jsonn(struct evhttp_request *req, int code, const char *body,
+    size_t len)
+{
+	http_cors(req);
+	http_send_rawn(req, code, "application/json", body, len);
+}
+
+void
 http_reply_detail(struct evhttp_request *req, int code, const char *detail)
 {
-	char	*body;
+	struct strbuf	 sb;
 
-	/* Callers pass fixed ASCII texts without quotes or backslashes. */
-	if (asprintf(&body, "{\"detail\":\"%s\"}", detail) == -1) {
+	strbuf_init(&sb);
+	strbuf_adds(&sb, "{\"detail\":");
+	json_write_string(&sb, detail, strlen(detail), 0);
+	strbuf_addc(&sb, '}');
+	if (sb.failed)
 		evhttp_send_error(req, 500, NULL);
-		return;
-	}
-	http_reply_json(req, code, body);
-	free(body);
+	else
+		http_reply_jsonn(req, code, sb.data, sb.len);
+	strbuf_free(&sb);
 }
 
 static void
@@ -193,8 +212,9 @@ static int
 http_slash_route(const char *path)
 {
 	const char	*params[HTTP_MAX_PARAMS];
-	char		 storage[2048], stripped[2048];
+	char		 storage[4096], stripped[2048];
 	size_t		 len = strlen(path), n;
+	unsigned int	 allowed;
 
 	if (len < 2 || path[len - 1] != '/' || len >= sizeof(stripped))
 		return 0;
@@ -202,8 +222,9 @@ http_slash_route(const char *path)
 		len--;
 	memcpy(stripped, path, len);
 	stripped[len] = '\0';
-	return routes_match(stripped, params, &n, HTTP_MAX_PARAMS, storage,
-	    sizeof(storage)) != NULL;
+	(void)routes_match(stripped, 0, params, &n, HTTP_MAX_PARAMS, storage,
+	    sizeof(storage), &allowed);
+	return allowed != 0;
 }
 
 static void
@@ -213,7 +234,8 @@ http_dispatch(struct evhttp_request *req, void *arg)
 	struct evkeyvalq	*in = evhttp_request_get_input_headers(req);
 	const struct route	*rt;
 	const char		*path, *origin, *params[HTTP_MAX_PARAMS];
-	char			 storage[2048], allow[64];
+	char			 storage[4096], allow[64];
+	unsigned int		 allowed;
 	enum evhttp_cmd_type	 method = evhttp_request_get_command(req);
 	size_t			 nparams;
 
@@ -235,17 +257,17 @@ http_dispatch(struct evhttp_request *req, void *arg)
 		return;
 	}
 
-	rt = routes_match(path, params, &nparams, HTTP_MAX_PARAMS, storage,
-	    sizeof(storage));
-	if (rt == NULL) {
+	rt = routes_match(path, method, params, &nparams, HTTP_MAX_PARAMS,
+	    storage, sizeof(storage), &allowed);
+	if (rt == NULL && allowed == 0) {
 		if (http_slash_route(path))
 			http_redirect_slash(req, path);
 		else
 			http_reply_detail(req, 404, "Not Found");
 		return;
 	}
-	if ((rt->methods & method) == 0) {
-		routes_allow_header(rt->methods, allow, sizeof(allow));
+	if (rt == NULL) {
+		routes_allow_header(allowed, allow, sizeof(allow));
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Allow", allow);
 		http_reply_detail(req, 405, "Method Not Allowed");

@@ -94,6 +94,7 @@ main(int argc, char *argv[])
 
 	event_base_dispatch(apid->base);
 
+	request_fail_all(apid);
 	http_teardown(apid);
 	sup_teardown(apid);
 	event_free(ev_term);

@@ -33,6 +33,15 @@ route_root(struct evhttp_request *req, const char **params, size_t n)
 static const struct route routes[] = {
 	{ "/", EVHTTP_REQ_GET, ROUTE_PUBLIC_GET, route_root },
 	{ "/health", EVHTTP_REQ_GET, ROUTE_PUBLIC_GET, route_health },
+	{ "/instances", EVHTTP_REQ_GET, ROUTE_PRIVATE, api_list },
+	{ "/instances", EVHTTP_REQ_POST, ROUTE_PRIVATE, api_create },
+	{ "/instances/{id}", EVHTTP_REQ_GET, ROUTE_PRIVATE, api_get },
+	{ "/instances/{id}", EVHTTP_REQ_PUT, ROUTE_PRIVATE, api_update },
+	{ "/instances/{id}", EVHTTP_REQ_DELETE, ROUTE_PRIVATE, api_delete },
+	{ "/instances/{id}/start", EVHTTP_REQ_POST, ROUTE_PRIVATE, api_start },
+	{ "/instances/{id}/stop", EVHTTP_REQ_POST, ROUTE_PRIVATE, api_stop },
+	{ "/instances/{id}/restart", EVHTTP_REQ_POST, ROUTE_PRIVATE,
+	    api_restart },
 };
 
 /* Match one segment-wise pattern; "{x}" takes any non-empty segment. */
@@ -67,28 +76,47 @@ pattern_match(const char *pat, char *path, const char **params,
 	}
 }
 
+/*
+ * The route for path and method.  *allowed gets every method the path
+ * takes, so a miss tells 404 (none) from 405.
+ */
 const struct route *
-routes_match(const char *path, const char **params, size_t *nparams,
-    size_t maxparams, char *storage, size_t storagelen)
+routes_match(const char *path, unsigned int method, const char **params,
+    size_t *nparams, size_t maxparams, char *storage, size_t storagelen,
+    unsigned int *allowed)
 {
-	size_t	 i, k;
-	char	*p;
+	const struct route	*found = NULL;
+	const char		*tmp[8];
+	size_t			 i, k, n;
+	char			*p;
 
+	*allowed = 0;
+	*nparams = 0;
+	if (strlen(path) >= storagelen || maxparams > 8)
+		return NULL;
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-		if (strlen(path) >= storagelen)
-			return NULL;
 		strcpy(storage, path);
-		if (!pattern_match(routes[i].pattern, storage, params, nparams,
+		if (!pattern_match(routes[i].pattern, storage, tmp, &n,
 		    maxparams))
 			continue;
+		*allowed |= routes[i].methods;
+		if (found != NULL || (routes[i].methods & method) == 0)
+			continue;
+		found = &routes[i];
 		/* Cut the matched parameters out as strings of their own. */
-		for (k = 0; k < *nparams; k++)
-			if ((p = strchr(params[k], '/')) != NULL)
+		for (k = 0; k < n; k++) {
+			if ((p = strchr(tmp[k], '/')) != NULL)
 				*p = '\0';
-		return &routes[i];
+			params[k] = tmp[k];
+		}
+		*nparams = n;
+		/* Later patterns must not overwrite the storage in use. */
+		storage += strlen(path) + 1;
+		storagelen -= strlen(path) + 1;
+		if (strlen(path) >= storagelen)
+			break;
 	}
-	*nparams = 0;
-	return NULL;
+	return found;
 }
 
 int

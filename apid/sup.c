@@ -14,10 +14,9 @@
 
 #include "apid.h"
 #include "channel.h"
+#include "instance.h"
 #include "log.h"
 #include "proto.h"
-
-static void	sup_flush(struct apid *);
 
 /* Once the channel is up, apid's log messages are the supervisor's to write. */
 static void
@@ -38,6 +37,7 @@ sup_log_sink(int prio, const char *msg, void *arg)
 static void
 sup_fail(struct apid *a, const char *why)
 {
+	request_fail_all(a);
 	log_set_sink(NULL, NULL);
 	log_warnx("channel to the supervisor: %s", why);
 	event_base_loopbreak(a->base);
@@ -47,6 +47,7 @@ static int
 sup_hello(struct apid *a, struct chanmsg *m)
 {
 	uint32_t	 version, bufsize, verbose, timeout;
+	uint8_t		 allow_extra;
 	int		 fd;
 
 	if (a->serving)
@@ -61,10 +62,12 @@ sup_hello(struct apid *a, struct chanmsg *m)
 	if (chanmsg_str(m, &a->api_key) == -1 || a->api_key == NULL ||
 	    chanmsg_u32(m, &bufsize) == -1 || chanmsg_u32(m, &verbose) == -1 ||
 	    chanmsg_u32(m, &timeout) == -1 || timeout == 0 ||
+	    chanmsg_u8(m, &allow_extra) == -1 || allow_extra > 1 ||
 	    chanmsg_end(m) == -1 || (fd = chanmsg_take_fd(m)) == -1)
 		return -1;
 	a->log_buffer_size = bufsize;
 	a->http_timeout_s = timeout;
+	a->allow_extra_args = allow_extra;
 	log_setverbose((int)verbose);
 	if (http_setup(a, fd) == -1) {
 		close(fd);
@@ -81,11 +84,49 @@ sup_hello(struct apid *a, struct chanmsg *m)
 }
 
 static int
+sup_instance(struct apid *a, struct chanmsg *m)
+{
+	struct instance	 inst;
+	int		 rc;
+
+	memset(&inst, 0, sizeof(inst));
+	if (instance_decode(m, &inst) == -1)
+		return -1;
+	rc = chanmsg_end(m) == -1 ? -1 : 0;
+	if (rc == 0 && cache_put(a->cache, &inst) == -1)
+		log_warnx("instance %s: out of memory", inst.id);
+	instance_free(&inst);
+	return rc;
+}
+
+static int
+sup_instance_gone(struct apid *a, struct chanmsg *m)
+{
+	char	*id = NULL;
+
+	if (chanmsg_str(m, &id) == -1 || id == NULL || chanmsg_end(m) == -1) {
+		free(id);
+		return -1;
+	}
+	cache_remove(a->cache, id);
+	free(id);
+	return 0;
+}
+
+static int
 sup_dispatch(struct apid *a, struct chanmsg *m)
 {
+	if (m->type != MSG_HELLO && !a->serving)
+		return -1;
 	switch (m->type) {
 	case MSG_HELLO:
 		return sup_hello(a, m);
+	case MSG_INSTANCE:
+		return sup_instance(a, m);
+	case MSG_INSTANCE_GONE:
+		return sup_instance_gone(a, m);
+	case MSG_REPLY:
+		return request_reply(a, m);
 	default:
 		return -1;
 	}
@@ -125,7 +166,7 @@ sup_on_read(evutil_socket_t fd, short what, void *arg)
 		sup_fail(a, why);
 }
 
-static void
+void
 sup_flush(struct apid *a)
 {
 	if (chan_flush(a->chan) == -1) {
@@ -147,7 +188,8 @@ sup_on_write(evutil_socket_t fd, short what, void *arg)
 int
 sup_setup(struct apid *a, int fd)
 {
-	if ((a->chan = chan_new(fd)) == NULL)
+	if ((a->cache = cache_new()) == NULL ||
+	    (a->chan = chan_new(fd)) == NULL)
 		return -1;
 	a->ev_read = event_new(a->base, fd, EV_READ | EV_PERSIST, sup_on_read,
 	    a);
@@ -155,16 +197,6 @@ sup_setup(struct apid *a, int fd)
 	if (a->ev_read == NULL || a->ev_write == NULL ||
 	    event_add(a->ev_read, NULL) == -1)
 		return -1;
-	return 0;
-}
-
-int
-sup_send(struct apid *a, unsigned int type, unsigned int peerid,
-    const void *buf)
-{
-	if (chan_send(a->chan, type, peerid, -1, buf) == -1)
-		return -1;
-	sup_flush(a);
 	return 0;
 }
 
@@ -183,4 +215,6 @@ sup_teardown(struct apid *a)
 		event_free(a->ev_write);
 	a->chan = NULL;
 	a->ev_read = a->ev_write = NULL;
+	cache_free(a->cache);
+	a->cache = NULL;
 }

@@ -13,9 +13,11 @@
 
 enum msg_type {
 	/* 1..99: supervisor to apid */
-	MSG_HELLO = 1,		/* u32 version, str api_key, u32 log_buffer_size; fd: listener */
-	MSG_INSTANCE = 2,
-	MSG_INSTANCE_GONE = 3,
+	MSG_HELLO = 1,		/* u32 version, str api_key, u32 log_buffer_size,
+				   u32 verbose, u32 http_timeout_s,
+				   u8 allow_extra_args; fd: listener */
+	MSG_INSTANCE = 2,	/* instance */
+	MSG_INSTANCE_GONE = 3,	/* str id */
 	MSG_LOG_LINES = 4,
 	MSG_LOG_HISTORY = 5,
 	MSG_MEMORY = 6,
@@ -24,13 +26,22 @@ enum msg_type {
 	/* 100..199: apid to supervisor */
 	MSG_READY = 100,	/* empty: apid serves */
 	MSG_LOG = 101,		/* u32 priority, str message */
-	MSG_CREATE = 102,
-	MSG_UPDATE = 103,
-	MSG_DELETE = 104,
+	MSG_CREATE = 102,	/* config */
+	MSG_UPDATE = 103,	/* str id, config */
+	MSG_DELETE = 104,	/* str id; so are START, STOP, RESTART */
 	MSG_START = 105,
 	MSG_STOP = 106,
 	MSG_RESTART = 107,
 	MSG_HISTORY = 108,
+};
+
+/* REPLY: u32 outcome, str message (or absent), u8 has_instance, instance. */
+enum reply_outcome {
+	REPLY_OK = 0,
+	REPLY_NOT_FOUND = 1,	/* no instance with that id */
+	REPLY_CONFLICT = 2,	/* it must be stopped first */
+	REPLY_FAILED = 3,	/* a start ended in failed; message = error_message */
+	REPLY_ERROR = 4,	/* message says why (a refused config, a failed save) */
 };
 
 #endif

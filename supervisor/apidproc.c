@@ -22,8 +22,10 @@
 #include <event2/event.h>
 
 #include "channel.h"
+#include "instances.h"
 #include "log.h"
 #include "proto.h"
+#include "sigdefault.h"
 #include "sup.h"
 
 #define APID_STABLE_S		10	/* alive this long: back-off starts over */
@@ -40,6 +42,7 @@ struct apidproc {
 	struct timespec	 started;
 	int		 failures;	/* deaths in a row, each soon after start */
 	int		 ready;
+	unsigned int	 gen;
 };
 
 static void	apidproc_schedule(struct apidproc *);
@@ -126,6 +129,14 @@ apidproc_dispatch(struct apidproc *ap, struct chanmsg *m)
 		relay_log((int)prio, text);
 		free(text);
 		return 0;
+	case MSG_CREATE:
+	case MSG_UPDATE:
+	case MSG_DELETE:
+	case MSG_START:
+	case MSG_STOP:
+	case MSG_RESTART:
+		return instances_request(ap->sup->instances, m->type, m->peerid,
+		    m);
 	default:
 		return -1;
 	}
@@ -169,16 +180,12 @@ apidproc_child(struct apidproc *ap, int fd, pid_t parent)
 {
 	char		*argv[] = { (char *)"solar-host-apid", NULL };
 	char		*envp[] = { (char *)"TZ=UTC", NULL };
-	sigset_t	 none;
-	int		 sig, devnull;
+	int		 devnull;
 
 	/* Die with the supervisor, even if it is killed outright. */
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
 		_exit(1);
-	for (sig = 1; sig < NSIG; sig++)
-		(void)signal(sig, SIG_DFL);
-	sigemptyset(&none);
-	sigprocmask(SIG_SETMASK, &none, NULL);
+	sigdefault_all();
 	if ((devnull = open("/dev/null", O_RDWR)) == -1 ||
 	    dup2(devnull, STDIN_FILENO) == -1)
 		_exit(1);
@@ -213,6 +220,7 @@ apidproc_hello(struct apidproc *ap)
 	chanbuf_u32(&b, (uint32_t)ap->sup->settings.log_buffer_size);
 	chanbuf_u32(&b, (uint32_t)ap->sup->verbose);
 	chanbuf_u32(&b, (uint32_t)ap->sup->settings.http_timeout_s);
+	chanbuf_u8(&b, (uint8_t)ap->sup->settings.allow_extra_args);
 	/* The channel owns lfd from here, even when sending fails. */
 	rc = chan_send(ap->chan, MSG_HELLO, 0, lfd, &b);
 	chanbuf_free(&b);
@@ -251,8 +259,11 @@ apidproc_start(struct apidproc *ap)
 	if (ap->ev_read == NULL || ap->ev_write == NULL ||
 	    event_add(ap->ev_read, NULL) == -1)
 		fatalx("cannot set up the API process channel");
+	ap->gen++;
 	if (apidproc_hello(ap) == -1)
 		fatal("cannot send HELLO");
+	/* The full picture before any request can come. */
+	instances_snapshot(ap->sup->instances);
 	apidproc_flush(ap);
 	log_debug("started API process %ld", (long)pid);
 	return 0;
@@ -319,6 +330,26 @@ apidproc_reaped(struct apidproc *ap, pid_t pid, int status)
 }
 
 int
+apidproc_send(struct apidproc *ap, uint32_t type, uint32_t peerid,
+    const struct chanbuf *b)
+{
+	if (ap->chan == NULL)
+		return -1;
+	if (chan_send(ap->chan, type, peerid, -1, b) == -1) {
+		apidproc_drop(ap, strerror(errno));
+		return -1;
+	}
+	apidproc_flush(ap);
+	return 0;
+}
+
+unsigned int
+apidproc_generation(const struct apidproc *ap)
+{
+	return ap->gen;
+}
+
+int
 apidproc_stop(struct apidproc *ap)
 {
 	evtimer_del(ap->ev_restart);
@@ -326,6 +357,12 @@ apidproc_stop(struct apidproc *ap)
 		return 0;
 	kill(ap->pid, SIGTERM);
 	return 1;
+}
+
+int
+apidproc_alive(const struct apidproc *ap)
+{
+	return ap->pid > 0;
 }
 
 void

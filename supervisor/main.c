@@ -18,8 +18,10 @@
 #include <sodium.h>
 
 #include "config.h"
+#include "instances.h"
 #include "log.h"
 #include "settings.h"
+#include "store.h"
 #include "sup.h"
 
 #define SHUTDOWN_GRACE_S	5
@@ -45,6 +47,15 @@ on_shutdown_timeout(evutil_socket_t fd, short what, void *arg)
 	apidproc_kill(sup.apid);
 }
 
+/* Shutting down ends when the API process and every child are gone. */
+static void
+shutdown_check(void)
+{
+	if (sup.shutting_down && !apidproc_alive(sup.apid) &&
+	    instances_running(sup.instances) == 0)
+		event_base_loopbreak(sup.base);
+}
+
 static void
 on_terminate(evutil_socket_t sig, short what, void *arg)
 {
@@ -57,10 +68,10 @@ on_terminate(evutil_socket_t sig, short what, void *arg)
 	log_info("%s received, shutting down",
 	    sig == SIGINT ? "SIGINT" : "SIGTERM");
 	sup.shutting_down = 1;
-	if (apidproc_stop(sup.apid) == 0)
-		event_base_loopbreak(sup.base);
-	else
+	(void)instances_shutdown(sup.instances);
+	if (apidproc_stop(sup.apid))
 		evtimer_add(timeout, &tv);
+	shutdown_check();
 }
 
 static void
@@ -73,10 +84,20 @@ on_sigchld(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	(void)arg;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (apidproc_reaped(sup.apid, pid, status) &&
-		    sup.shutting_down)
-			event_base_loopbreak(sup.base);
+		if (!apidproc_reaped(sup.apid, pid, status))
+			(void)instances_reaped(sup.instances, pid, status);
 	}
+	shutdown_check();
+}
+
+static void
+load_store(struct instance **loaded, size_t *n, int *missing)
+{
+	char	 err[1024];
+
+	if (store_load(sup.settings.config_file, loaded, n, missing, err,
+	    sizeof(err)) == -1)
+		fatalx("%s", err);
 }
 
 static void
@@ -134,8 +155,11 @@ main(int argc, char *argv[])
 {
 	struct event	*ev_term, *ev_int, *ev_chld, *ev_timeout;
 	const char	*envfile = ".env", *user = NULL;
+	struct instance	*loaded = NULL;
+	size_t		 nloaded = 0;
 	char		 err[1024], *keyfile;
 	int		 ch, foreground = 0, checkonly = 0, explicit = 0;
+	int		 missing = 0;
 
 	log_procname("solar-host");
 	while ((ch = getopt(argc, argv, "df:nu:Vv")) != -1) {
@@ -154,7 +178,12 @@ main(int argc, char *argv[])
 			user = optarg;
 			break;
 		case 'V':
+#ifdef SOLAR_TEST_HOOKS
+			printf("solar-host %s (with test hooks)\n",
+			    PACKAGE_VERSION);
+#else
 			printf("solar-host %s\n", PACKAGE_VERSION);
+#endif
 			return 0;
 		case 'v':
 			sup.verbose++;
@@ -171,6 +200,10 @@ main(int argc, char *argv[])
 		fatalx("libsodium cannot be initialised");
 	load_settings(envfile, explicit);
 	if (checkonly) {
+		load_store(&loaded, &nloaded, &missing);
+		while (nloaded > 0)
+			instance_free(&loaded[--nloaded]);
+		free(loaded);
 		fprintf(stderr, "solar-host: configuration OK\n");
 		settings_free(&sup.settings);
 		return 0;
@@ -189,6 +222,7 @@ main(int argc, char *argv[])
 	} else if (geteuid() == 0)
 		log_warnx("running as root; use -u USER to run as another user");
 	keyfile = load_key();
+	load_store(&loaded, &nloaded, &missing);
 	sup.apid_path = apid_path();
 	if (access(sup.apid_path, X_OK) == -1)
 		fatal("cannot execute the API program %s", sup.apid_path);
@@ -217,6 +251,8 @@ main(int argc, char *argv[])
 
 	if ((sup.apid = apidproc_new(&sup)) == NULL)
 		fatal("apidproc_new");
+	sup.instances = instances_new(&sup, loaded, nloaded);
+	instances_boot(sup.instances, missing);
 	if (apidproc_start(sup.apid) == -1)
 		fatal("cannot start the API process");
 	log_info("listening on %s port %d", sup.settings.host,
@@ -224,6 +260,7 @@ main(int argc, char *argv[])
 
 	event_base_dispatch(sup.base);
 
+	instances_free(sup.instances);
 	apidproc_free(sup.apid);
 	event_free(ev_term);
 	event_free(ev_int);

@@ -6,11 +6,14 @@
 #include <sys/time.h>
 
 #include <stddef.h>
+#include <stdint.h>
 
 #include "settings.h"
 
 struct event_base;
 struct apidproc;
+struct chanbuf;
+struct instances;
 
 struct sup {
 	struct event_base	*base;
@@ -22,6 +25,7 @@ struct sup {
 	int			 foreground_stderr;	/* children keep our stderr */
 	int			 shutting_down;
 	struct apidproc		*apid;
+	struct instances	*instances;
 };
 
 /* apidproc.c: the API process, restarted whenever it dies. */
@@ -33,6 +37,12 @@ int		 apidproc_reaped(struct apidproc *, pid_t, int status);
 /* Ask it to exit; 1 while it still runs. */
 int		 apidproc_stop(struct apidproc *);
 void		 apidproc_kill(struct apidproc *);
+int		 apidproc_alive(const struct apidproc *);
+/* Queue a message for apid; -1 (and dropped) while there is none. */
+int		 apidproc_send(struct apidproc *, uint32_t type, uint32_t peerid,
+		    const struct chanbuf *);
+/* Changes with every new apid: answers to a dead one's requests are dropped. */
+unsigned int	 apidproc_generation(const struct apidproc *);
 
 /* listener.c */
 int		 listener_open(const char *host, int port, char *err, size_t errlen);

@@ -2,7 +2,7 @@
 # http.sh: exact bodies of /health and /, 404, 405 with Allow, 307, 413.
 . "$(dirname "$0")/lib.sh"
 start_daemon
-VERSION=$("$SOLAR_HOST" -V | sed 's/^solar-host //')
+VERSION=$("$SOLAR_HOST" -V | sed 's/^solar-host \([^ ]*\).*/\1/')
 
 req GET /health
 expect_code 200 "GET /health"

@@ -8,6 +8,8 @@ SOLAR_HOST=$top_builddir/supervisor/solar-host
 SOLAR_HOST_APID=$top_builddir/apid/solar-host-apid
 FREEPORT=$top_builddir/tests/helpers/freeport
 HAMMER=$top_builddir/tests/helpers/hammer
+FAKE=$top_builddir/tests/fake-llama-server
+FIXTURES=${SOLAR_FIXTURES:-$top_srcdir/tests/fixtures}
 export SOLAR_HOST_APID
 # Deadlines are generous: the machines are small and the sanitizer build slow.
 DEADLINE=${TEST_DEADLINE:-20}
@@ -57,9 +59,16 @@ healthy() {
 start_daemon() {
 	PORT=${PORT:-$("$FREEPORT")}
 	API_KEY=${API_KEY-$KEY} HOST=${HOST:-127.0.0.1} PORT=$PORT \
-	    "$SOLAR_HOST" -d "$@" 2>"$TMP/stderr" &
+	    LLAMA_SERVER=${LLAMA_SERVER:-$FAKE} \
+	    START_PORT=${START_PORT:-$(start_port)} \
+	    "$SOLAR_HOST" -d "$@" 2>>"$TMP/stderr" &
 	DAEMON_PID=$!
 	wait_until healthy || fail "daemon did not serve /health on port $PORT"
+}
+
+# A base for instance ports that differs between concurrent tests.
+start_port() {
+	echo $(( 20000 + ($$ % 400) * 100 ))
 }
 
 # The API process is the supervisor's child that is not a llama-server.
@@ -108,4 +117,37 @@ expect_header() {
 expect_no_header() {
 	_got=$(header "$1")
 	[ -z "$_got" ] || fail "$2: header $1 is '$_got', want none"
+}
+
+# api METHOD PATH [JSON]: an authenticated request with a JSON body.
+api() {
+	if [ $# -ge 3 ]; then
+		req "$1" "$2" -H "X-API-Key: $KEY" \
+		    -H "Content-Type: application/json" --data-binary "$3"
+	else
+		req "$1" "$2" -H "X-API-Key: $KEY"
+	fi
+}
+
+# jqb FILTER: apply jq to the last body.
+jqb() {
+	printf '%s' "$BODY" | jq -r "$1"
+}
+
+# create ALIAS [extra JSON fields]: an instance of the fake; its id in $ID.
+create() {
+	api POST /instances '{"config":{"model":"/m.gguf","alias":"'"$1"'","api_key":"ik"'"${2:+,$2}"'}}'
+	expect_code 200 "create $1"
+	ID=$(jqb .instance.id)
+}
+
+# status_is ID STATUS: for wait_until.
+status_is() {
+	[ "$(curl -s -H "X-API-Key: $KEY" "http://127.0.0.1:$PORT/instances/$1" |
+	    jq -r .status)" = "$2" ]
+}
+
+field() {
+	curl -s -H "X-API-Key: $KEY" "http://127.0.0.1:$PORT/instances/$1" |
+	    jq -r "$2"
 }

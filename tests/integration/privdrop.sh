@@ -13,7 +13,7 @@ if [ "$(id -u)" != 0 ]; then
 fi
 id nobody >/dev/null 2>&1 || { echo "no user nobody: skipped"; exit 77; }
 UID_NOBODY=$(id -u nobody)
-chmod 755 "$TMP"
+chown nobody "$TMP"
 
 # A port below 1024 needs root to bind: proof that binding came first.
 PORT=

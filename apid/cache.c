@@ -1,0 +1,167 @@
+/*
+ * cache.c: apid's read-only copy of every instance, as the supervisor
+ * pushes it, kept in creation order and already encoded as JSON, so that
+ * reads never wait and cost no more than a copy.
+ */
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/tree.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "apid.h"
+#include "instance.h"
+#include "json.h"
+#include "strbuf.h"
+
+struct centry {
+	TAILQ_ENTRY(centry)	 order;
+	RB_ENTRY(centry)	 byid;
+	char			 id[UUID_STRLEN + 1];
+	enum inst_status	 status;
+	char			*json;
+	size_t			 jsonlen;
+};
+
+static int
+centry_cmp(const struct centry *a, const struct centry *b)
+{
+	return strcmp(a->id, b->id);
+}
+
+TAILQ_HEAD(corder, centry);
+RB_HEAD(cbyid, centry);
+/* libbsd's _STATIC forms need __unused, which it leaves undefined. */
+RB_PROTOTYPE(cbyid, centry, byid, centry_cmp);
+RB_GENERATE(cbyid, centry, byid, centry_cmp)
+
+struct cache {
+	struct corder	 order;
+	struct cbyid	 byid;
+	size_t		 count;
+};
+
+struct cache *
+cache_new(void)
+{
+	struct cache	*c;
+
+	if ((c = calloc(1, sizeof(*c))) == NULL)
+		return NULL;
+	TAILQ_INIT(&c->order);
+	RB_INIT(&c->byid);
+	return c;
+}
+
+static void
+centry_free(struct centry *e)
+{
+	free(e->json);
+	free(e);
+}
+
+void
+cache_free(struct cache *c)
+{
+	struct centry	*e;
+
+	if (c == NULL)
+		return;
+	while ((e = TAILQ_FIRST(&c->order)) != NULL) {
+		TAILQ_REMOVE(&c->order, e, order);
+		RB_REMOVE(cbyid, &c->byid, e);
+		centry_free(e);
+	}
+	free(c);
+}
+
+static struct centry *
+cache_lookup(struct cache *c, const char *id)
+{
+	struct centry	 key;
+
+	if (strlen(id) != UUID_STRLEN)
+		return NULL;
+	memcpy(key.id, id, UUID_STRLEN + 1);
+	return RB_FIND(cbyid, &c->byid, &key);
+}
+
+char *
+instance_json(const struct instance *inst, size_t *len)
+{
+	struct strbuf	 sb;
+	json_t		*v;
+
+	if ((v = instance_to_json(inst)) == NULL)
+		return NULL;
+	strbuf_init(&sb);
+	json_write_compact(&sb, v);
+	json_decref(v);
+	*len = sb.len;
+	return strbuf_steal(&sb);
+}
+
+int
+cache_put(struct cache *c, const struct instance *inst)
+{
+	struct centry	*e;
+	char		*json;
+	size_t		 len;
+
+	if ((json = instance_json(inst, &len)) == NULL)
+		return -1;
+	if ((e = cache_lookup(c, inst->id)) == NULL) {
+		if ((e = calloc(1, sizeof(*e))) == NULL) {
+			free(json);
+			return -1;
+		}
+		memcpy(e->id, inst->id, sizeof(e->id));
+		TAILQ_INSERT_TAIL(&c->order, e, order);
+		RB_INSERT(cbyid, &c->byid, e);
+		c->count++;
+	}
+	free(e->json);
+	e->json = json;
+	e->jsonlen = len;
+	e->status = inst->status;
+	return 0;
+}
+
+void
+cache_remove(struct cache *c, const char *id)
+{
+	struct centry	*e;
+
+	if ((e = cache_lookup(c, id)) == NULL)
+		return;
+	TAILQ_REMOVE(&c->order, e, order);
+	RB_REMOVE(cbyid, &c->byid, e);
+	c->count--;
+	centry_free(e);
+}
+
+const char *
+cache_get_json(struct cache *c, const char *id, size_t *len)
+{
+	struct centry	*e;
+
+	if ((e = cache_lookup(c, id)) == NULL)
+		return NULL;
+	*len = e->jsonlen;
+	return e->json;
+}
+
+void
+cache_list_json(struct cache *c, struct strbuf *sb)
+{
+	struct centry	*e;
+
+	strbuf_addc(sb, '[');
+	TAILQ_FOREACH(e, &c->order, order) {
+		if (e != TAILQ_FIRST(&c->order))
+			strbuf_addc(sb, ',');
+		strbuf_add(sb, e->json, e->jsonlen);
+	}
+	strbuf_addc(sb, ']');
+}

@@ -1,0 +1,188 @@
+/*
+ * request.c: HTTP requests waiting for the supervisor.  Each gets a
+ * request id that travels as the message's peer id; the REPLY with that
+ * id completes it, turned into the original's status and body.
+ */
+#include <sys/types.h>
+#include <sys/queue.h>
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/http.h>
+
+#include "apid.h"
+#include "channel.h"
+#include "instance.h"
+#include "json.h"
+#include "log.h"
+#include "proto.h"
+#include "strbuf.h"
+
+struct pending {
+	TAILQ_ENTRY(pending)	 entry;
+	uint32_t		 id;
+	enum api_op		 op;
+	struct evhttp_request	*req;
+};
+TAILQ_HEAD(pendings, pending);
+
+static struct pendings	 pendings = TAILQ_HEAD_INITIALIZER(pendings);
+static uint32_t		 next_id = 1;
+
+static const char *
+op_verb(enum api_op op)
+{
+	switch (op) {
+	case OP_CREATE: return "created";
+	case OP_UPDATE: return "updated";
+	case OP_DELETE: return "deleted";
+	case OP_START: return "started";
+	case OP_STOP: return "stopped";
+	case OP_RESTART: return "restarted";
+	}
+	return "changed";
+}
+
+int
+request_send(struct apid *a, struct evhttp_request *req, enum api_op op,
+    uint32_t type, const struct chanbuf *b)
+{
+	struct pending	*p;
+
+	if ((p = calloc(1, sizeof(*p))) == NULL)
+		return -1;
+	p->id = next_id++;
+	if (next_id == 0)
+		next_id = 1;
+	p->op = op;
+	p->req = req;
+	if (chan_send(a->chan, type, p->id, -1, b) == -1) {
+		free(p);
+		return -1;
+	}
+	TAILQ_INSERT_TAIL(&pendings, p, entry);
+	sup_flush(a);
+	return 0;
+}
+
+static void
+reply_ok(struct pending *p, const struct instance *inst)
+{
+	struct strbuf	 sb;
+	char		*json;
+	size_t		 len;
+
+	if ((json = instance_json(inst, &len)) == NULL) {
+		http_reply_detail(p->req, 500, "out of memory");
+		return;
+	}
+	strbuf_init(&sb);
+	strbuf_adds(&sb, "{\"instance\":");
+	strbuf_add(&sb, json, len);
+	strbuf_addf(&sb, ",\"message\":\"Instance %s %s successfully\"}",
+	    inst->id, op_verb(p->op));
+	free(json);
+	if (sb.failed)
+		http_reply_detail(p->req, 500, "out of memory");
+	else
+		http_reply_jsonn(p->req, 200, sb.data, sb.len);
+	strbuf_free(&sb);
+}
+
+static void
+reply_failed(struct pending *p, const char *message)
+{
+	char	*detail;
+
+	if (asprintf(&detail, "Failed to start instance: %s",
+	    message != NULL ? message : "unknown error") == -1) {
+		http_reply_detail(p->req, 500, "out of memory");
+		return;
+	}
+	http_reply_detail(p->req, 500, detail);
+	free(detail);
+}
+
+static void
+reply_complete(struct pending *p, uint32_t outcome, const char *message,
+    const struct instance *inst)
+{
+	switch (outcome) {
+	case REPLY_OK:
+		if (inst == NULL)
+			http_reply_detail(p->req, 500, "no instance in reply");
+		else
+			reply_ok(p, inst);
+		break;
+	case REPLY_NOT_FOUND:
+		http_reply_detail(p->req, 404, "Instance not found");
+		break;
+	case REPLY_CONFLICT:
+		http_reply_detail(p->req, 400, p->op == OP_DELETE ?
+		    "Cannot delete running instance. Stop it first." :
+		    "Cannot update running instance. Stop it first.");
+		break;
+	case REPLY_FAILED:
+		reply_failed(p, message);
+		break;
+	default:
+		http_reply_detail(p->req, 500, message != NULL ? message :
+		    "Internal Server Error");
+		break;
+	}
+}
+
+int
+request_reply(struct apid *a, struct chanmsg *m)
+{
+	struct pending	*p;
+	struct instance	 inst;
+	uint32_t	 outcome;
+	uint8_t		 has = 0;
+	char		*message = NULL;
+	int		 rc = -1;
+
+	(void)a;
+	memset(&inst, 0, sizeof(inst));
+	if (chanmsg_u32(m, &outcome) == -1 || outcome > REPLY_ERROR ||
+	    chanmsg_str(m, &message) == -1 || chanmsg_u8(m, &has) == -1 ||
+	    has > 1)
+		goto out;
+	if (has && instance_decode(m, &inst) == -1) {
+		has = 0;	/* decode freed what it had */
+		goto out;
+	}
+	if (chanmsg_end(m) == -1)
+		goto out;
+	rc = 0;
+	TAILQ_FOREACH(p, &pendings, entry)
+		if (p->id == m->peerid)
+			break;
+	if (p == NULL) {
+		log_warnx("reply to an unknown request %u", m->peerid);
+		goto out;
+	}
+	TAILQ_REMOVE(&pendings, p, entry);
+	reply_complete(p, outcome, message, has ? &inst : NULL);
+	free(p);
+ out:
+	if (has)
+		instance_free(&inst);
+	free(message);
+	return rc;
+}
+
+/* The supervisor is gone: nobody will answer. */
+void
+request_fail_all(struct apid *a)
+{
+	struct pending	*p;
+
+	(void)a;
+	while ((p = TAILQ_FIRST(&pendings)) != NULL) {
+		TAILQ_REMOVE(&pendings, p, entry);
+		http_reply_detail(p->req, 503, "Service Unavailable");
+		free(p);
+	}
+}

@@ -1,0 +1,1037 @@
+/*
+ * instances.c: the single source of truth for instance state.  Every
+ * change goes through here: requests from apid, a child's lines, its
+ * readiness, its exit, timers.  Each change is pushed to apid (INSTANCE)
+ * at once and saved; a client's request is answered only once the change
+ * it caused is in config.json.
+ */
+#include <sys/types.h>
+#include <sys/queue.h>
+#include <sys/time.h>
+#include <sys/wait.h>
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+
+#include "child.h"
+#include "instances.h"
+#include "json.h"
+#include "log.h"
+#include "ports.h"
+#include "probe.h"
+#include "proto.h"
+#include "store.h"
+#include "sup.h"
+#include "timefmt.h"
+#include "uuid.h"
+
+#define START_ANSWER_S		2	/* a start answers by then, whatever it is */
+#define RETRY_DELAY_S		1	/* before another attempt of a start */
+#define BACKOFF_MAX_S		60	/* between automatic restarts */
+#define STABLE_S		600	/* running this long: retry_count is 0 again */
+#define POLL_INTERVAL_MS	1000	/* readiness probe when the child is quiet */
+
+extern char **environ;
+
+enum wait_kind {
+	WAIT_START,		/* start or restart: running, failed, or 2 s */
+	WAIT_STOP,		/* the child has exited */
+};
+
+struct sinst;
+
+/* A client waiting for an instance to get somewhere. */
+struct waiter {
+	TAILQ_ENTRY(waiter)	 entry;
+	struct sinst		*si;
+	enum wait_kind		 kind;
+	uint32_t		 peerid;
+	unsigned int		 gen;		/* of the apid that asked */
+	struct event		*ev_timeout;	/* WAIT_START only */
+};
+TAILQ_HEAD(waiters, waiter);
+
+/* An answer waiting for the save that makes it true. */
+struct reply {
+	TAILQ_ENTRY(reply)	 entry;
+	struct instances	*is;
+	uint32_t		 peerid;
+	unsigned int		 gen;
+	enum reply_outcome	 outcome;
+	char			*message;
+	struct instance		 inst;
+	int			 has_inst;
+};
+TAILQ_HEAD(replies, reply);
+
+struct sinst {
+	TAILQ_ENTRY(sinst)	 entry;
+	struct instances	*is;
+	struct instance		 inst;
+	struct child		*child;
+	struct probe		*probe;
+	int			 probe_again;
+	int			 start_after_stop;
+	int			 stalled;
+	int			 crashes;	/* automatic restarts in a row */
+	char			*last_line;
+	struct event		*ev_retry;	/* next attempt, or automatic restart */
+	struct event		*ev_stall;
+	struct event		*ev_poll;
+	struct event		*ev_kill;
+	struct event		*ev_stable;
+	struct waiters		 waiters;
+};
+TAILQ_HEAD(sinsts, sinst);
+
+struct instances {
+	struct sup		*sup;
+	struct store		*store;
+	struct sinsts		 list;
+	struct replies		 replies;
+	int			 shutting_down;
+};
+
+static void	sm_attempt(struct sinst *);
+static void	sm_answer_waiters(struct sinst *, enum wait_kind);
+
+static void
+now_utc_z(char *buf, size_t len)
+{
+	struct timeval	 tv;
+
+	gettimeofday(&tv, NULL);
+	timefmt_utc_z(&tv, buf, len);
+}
+
+static void
+set_error(struct sinst *si, const char *msg)
+{
+	free(si->inst.error_message);
+	si->inst.error_message = msg != NULL ? strdup(msg) : NULL;
+}
+
+/* --- talking to apid ------------------------------------------------ */
+
+static void
+publish(struct sinst *si)
+{
+	struct chanbuf	 b;
+
+	chanbuf_init(&b);
+	instance_encode(&b, &si->inst);
+	(void)apidproc_send(si->is->sup->apid, MSG_INSTANCE, 0, &b);
+	chanbuf_free(&b);
+}
+
+static void
+publish_gone(struct instances *is, const char *id)
+{
+	struct chanbuf	 b;
+
+	chanbuf_init(&b);
+	chanbuf_str(&b, id);
+	(void)apidproc_send(is->sup->apid, MSG_INSTANCE_GONE, 0, &b);
+	chanbuf_free(&b);
+}
+
+static void
+reply_free(struct reply *r)
+{
+	free(r->message);
+	if (r->has_inst)
+		instance_free(&r->inst);
+	free(r);
+}
+
+static void
+reply_send(struct reply *r)
+{
+	struct chanbuf	 b;
+
+	if (r->gen != apidproc_generation(r->is->sup->apid))
+		return;		/* asked by an apid that is gone */
+	chanbuf_init(&b);
+	chanbuf_u32(&b, r->outcome);
+	chanbuf_str(&b, r->message);
+	chanbuf_u8(&b, r->has_inst);
+	if (r->has_inst)
+		instance_encode(&b, &r->inst);
+	(void)apidproc_send(r->is->sup->apid, MSG_REPLY, r->peerid, &b);
+	chanbuf_free(&b);
+}
+
+static void
+reply_saved(const char *err, void *arg)
+{
+	struct reply	*r = arg;
+
+	TAILQ_REMOVE(&r->is->replies, r, entry);
+	if (err != NULL && r->outcome == REPLY_OK) {
+		r->outcome = REPLY_ERROR;
+		free(r->message);
+		r->message = strdup(err);
+	}
+	reply_send(r);
+	reply_free(r);
+}
+
+/* Answer once the current state is on disk. */
+static void
+answer(struct instances *is, unsigned int gen, uint32_t peerid,
+    enum reply_outcome outcome, const char *message,
+    const struct instance *inst)
+{
+	struct reply	*r;
+
+	if ((r = calloc(1, sizeof(*r))) == NULL)
+		fatal("answer");
+	r->is = is;
+	r->gen = gen;
+	r->peerid = peerid;
+	r->outcome = outcome;
+	if (message != NULL && (r->message = strdup(message)) == NULL)
+		fatal("answer");
+	if (inst != NULL) {
+		if (instance_copy(&r->inst, inst) == -1)
+			fatal("answer");
+		r->has_inst = 1;
+	}
+	TAILQ_INSERT_TAIL(&is->replies, r, entry);
+	store_save(is->store, reply_saved, r);
+}
+
+/* A change solar-host made by itself: pushed now, saved soon. */
+static void
+changed(struct sinst *si)
+{
+	publish(si);
+	if (!si->is->shutting_down)
+		store_save(si->is->store, NULL, NULL);
+}
+
+/* --- waiters ---------------------------------------------------------- */
+
+static void
+waiter_free(struct waiter *w)
+{
+	TAILQ_REMOVE(&w->si->waiters, w, entry);
+	if (w->ev_timeout != NULL)
+		event_free(w->ev_timeout);
+	free(w);
+}
+
+static void
+waiter_done(struct waiter *w)
+{
+	struct sinst		*si = w->si;
+	enum reply_outcome	 outcome = REPLY_OK;
+	char			*msg = NULL;
+
+	if (w->kind == WAIT_START && si->inst.status == INST_FAILED) {
+		outcome = REPLY_FAILED;
+		msg = si->inst.error_message;
+	}
+	answer(si->is, w->gen, w->peerid, outcome, msg, &si->inst);
+	waiter_free(w);
+}
+
+static void
+waiter_on_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	waiter_done(arg);
+}
+
+/* Arm the 2 s answer of the start waiters once the start has begun. */
+static void
+waiters_arm(struct sinst *si)
+{
+	struct waiter	*w;
+	struct timeval	 tv = { START_ANSWER_S, 0 };
+
+	TAILQ_FOREACH(w, &si->waiters, entry)
+		if (w->kind == WAIT_START && w->ev_timeout != NULL &&
+		    !evtimer_pending(w->ev_timeout, NULL))
+			evtimer_add(w->ev_timeout, &tv);
+}
+
+static void
+waiter_add(struct sinst *si, enum wait_kind kind, unsigned int gen,
+    uint32_t peerid)
+{
+	struct waiter	*w;
+
+	if ((w = calloc(1, sizeof(*w))) == NULL)
+		fatal("waiter_add");
+	w->si = si;
+	w->kind = kind;
+	w->gen = gen;
+	w->peerid = peerid;
+	if (kind == WAIT_START && (w->ev_timeout = evtimer_new(
+	    si->is->sup->base, waiter_on_timeout, w)) == NULL)
+		fatalx("waiter_add: evtimer_new");
+	TAILQ_INSERT_TAIL(&si->waiters, w, entry);
+}
+
+static void
+sm_answer_waiters(struct sinst *si, enum wait_kind kind)
+{
+	struct waiter	*w, *tmp;
+
+	TAILQ_FOREACH_SAFE(w, &si->waiters, entry, tmp)
+		if (w->kind == kind)
+			waiter_done(w);
+}
+
+/* --- ports ------------------------------------------------------------ */
+
+static int
+port_held(struct sinst *self, int port)
+{
+	struct sinst	*si;
+
+	TAILQ_FOREACH(si, &self->is->list, entry) {
+		if (si == self || si->inst.port != port)
+			continue;
+		if (si->inst.status == INST_STARTING ||
+		    si->inst.status == INST_RUNNING ||
+		    si->inst.status == INST_STOPPING)
+			return 1;
+	}
+	return 0;
+}
+
+static int
+port_choose(struct sinst *si)
+{
+	const char	*host = si->inst.config.host;
+	int		 p;
+
+	if (si->inst.config.port != 0)
+		return (int)si->inst.config.port;
+	if (si->inst.port != 0 && !port_held(si, si->inst.port) &&
+	    ports_free(host, si->inst.port))
+		return si->inst.port;
+	for (p = si->is->sup->settings.start_port; p <= 65535; p++)
+		if (!port_held(si, p) && ports_free(host, p))
+			return p;
+	return 0;
+}
+
+/* --- the child ------------------------------------------------------- */
+
+static void
+sm_probe(struct sinst *si)
+{
+	if (si->child == NULL || si->inst.status != INST_STARTING)
+		return;
+	if (probe_busy(si->probe)) {
+		si->probe_again = 1;
+		return;
+	}
+	if (probe_start(si->probe, si->inst.config.host, si->inst.port) == -1)
+		log_warn("instance %s: readiness probe", si->inst.id);
+}
+
+static void
+sm_on_line(const char *line, size_t len, void *arg)
+{
+	struct sinst	*si = arg;
+	struct timeval	 tv = { si->is->sup->settings.start_stall_s, 0 };
+
+	free(si->last_line);
+	if ((si->last_line = strndup(line, len)) == NULL)
+		log_warn("instance %s: last line", si->inst.id);
+	if (si->inst.status == INST_STARTING && si->child != NULL) {
+		evtimer_add(si->ev_stall, &tv);
+		/* The "listening" line comes right after the model loads. */
+		sm_probe(si);
+	}
+}
+
+static void
+sm_on_stable(evutil_socket_t fd, short what, void *arg)
+{
+	struct sinst	*si = arg;
+
+	(void)fd;
+	(void)what;
+	si->crashes = 0;
+	if (si->inst.retry_count != 0) {
+		si->inst.retry_count = 0;
+		changed(si);
+	}
+}
+
+static void
+sm_ready(struct sinst *si)
+{
+	struct timeval	 tv = { STABLE_S, 0 };
+
+	si->inst.status = INST_RUNNING;
+	now_utc_z(si->inst.started_at, sizeof(si->inst.started_at));
+	set_error(si, NULL);
+	evtimer_del(si->ev_stall);
+	evtimer_del(si->ev_poll);
+	evtimer_add(si->ev_stable, &tv);
+	log_info("instance %s (%s) running on port %d, pid %ld", si->inst.id,
+	    si->inst.config.alias, si->inst.port, (long)si->inst.pid);
+	changed(si);
+	sm_answer_waiters(si, WAIT_START);
+}
+
+static void
+sm_on_probe(int status, void *arg)
+{
+	struct sinst	*si = arg;
+
+	if (si->inst.status != INST_STARTING || si->child == NULL)
+		return;
+	if (status == 200) {
+		sm_ready(si);
+		return;
+	}
+	if (si->probe_again) {
+		si->probe_again = 0;
+		sm_probe(si);
+	}
+}
+
+static void
+sm_on_poll(evutil_socket_t fd, short what, void *arg)
+{
+	struct sinst	*si = arg;
+	struct timeval	 tv = { 0, POLL_INTERVAL_MS * 1000 };
+
+	(void)fd;
+	(void)what;
+	if (si->inst.status != INST_STARTING || si->child == NULL)
+		return;
+	sm_probe(si);
+	evtimer_add(si->ev_poll, &tv);
+}
+
+static void
+sm_on_stall(evutil_socket_t fd, short what, void *arg)
+{
+	struct sinst	*si = arg;
+
+	(void)fd;
+	(void)what;
+	if (si->inst.status != INST_STARTING || si->child == NULL)
+		return;
+	log_warnx("instance %s: no output and not ready for %d s; killing it",
+	    si->inst.id, si->is->sup->settings.start_stall_s);
+	si->stalled = 1;
+	child_signal(si->child, SIGKILL);
+}
+
+static void
+sm_on_kill(evutil_socket_t fd, short what, void *arg)
+{
+	struct sinst	*si = arg;
+
+	(void)fd;
+	(void)what;
+	if (si->child == NULL)
+		return;
+	log_warnx("instance %s: still running %d s after SIGTERM; SIGKILL",
+	    si->inst.id, si->is->sup->settings.stop_timeout_s);
+	child_signal(si->child, SIGKILL);
+}
+
+static void
+sm_on_retry(evutil_socket_t fd, short what, void *arg)
+{
+	struct sinst	*si = arg;
+
+	(void)fd;
+	(void)what;
+	if (si->is->shutting_down || si->child != NULL)
+		return;
+	sm_attempt(si);
+}
+
+/* One attempt at starting the child; status starting. */
+static void
+sm_attempt(struct sinst *si)
+{
+	struct sup	*sup = si->is->sup;
+	struct timeval	 stall = { sup->settings.start_stall_s, 0 };
+	struct timeval	 poll = { 0, POLL_INTERVAL_MS * 1000 };
+	struct timeval	 retry = { RETRY_DELAY_S, 0 };
+	char		 err[1024];
+	int		 port;
+
+	evtimer_del(si->ev_retry);
+	si->stalled = 0;
+	si->probe_again = 0;
+	free(si->last_line);
+	si->last_line = NULL;
+	si->inst.status = INST_STARTING;
+	si->inst.pid = 0;
+	si->inst.started_at[0] = '\0';
+	if ((port = port_choose(si)) == 0) {
+		snprintf(err, sizeof(err), "no free port from %d up",
+		    sup->settings.start_port);
+		goto failed;
+	}
+	si->inst.port = port;
+	si->child = child_start(sup->base, sup->settings.llama_server, environ,
+	    &si->inst.config, port, sup->settings.log_dir, sm_on_line, si,
+	    err, sizeof(err));
+	if (si->child == NULL)
+		goto failed;
+	si->inst.pid = child_pid(si->child);
+	evtimer_add(si->ev_stall, &stall);
+	evtimer_add(si->ev_poll, &poll);
+	log_info("instance %s (%s): started pid %ld on port %d", si->inst.id,
+	    si->inst.config.alias, (long)si->inst.pid, port);
+	waiters_arm(si);
+	changed(si);
+	return;
+ failed:
+	/* Nothing ran, so nothing will be reaped: this attempt ends here. */
+	log_warnx("instance %s: %s", si->inst.id, err);
+	si->inst.retry_count++;
+	set_error(si, err);
+	if (si->inst.retry_count < sup->settings.max_retries) {
+		evtimer_add(si->ev_retry, &retry);
+		waiters_arm(si);
+		changed(si);
+		return;
+	}
+	si->inst.status = INST_FAILED;
+	changed(si);
+	sm_answer_waiters(si, WAIT_START);
+}
+
+/* A start asked for by a client (or at boot): a fresh count of attempts. */
+static void
+sm_start(struct sinst *si)
+{
+	evtimer_del(si->ev_retry);
+	si->crashes = 0;
+	si->inst.retry_count = 0;
+	set_error(si, NULL);
+	sm_attempt(si);
+}
+
+static void
+sm_stop_child(struct sinst *si)
+{
+	struct timeval	 tv = { si->is->sup->settings.stop_timeout_s, 0 };
+
+	si->inst.status = INST_STOPPING;
+	evtimer_del(si->ev_stall);
+	evtimer_del(si->ev_poll);
+	evtimer_del(si->ev_stable);
+	probe_cancel(si->probe);
+	child_signal(si->child, SIGTERM);
+	evtimer_add(si->ev_kill, &tv);
+}
+
+static void
+exit_text(struct sinst *si, int status, char *buf, size_t len)
+{
+	if (si->stalled)
+		snprintf(buf, len, "no output and not ready for %d s",
+		    si->is->sup->settings.start_stall_s);
+	else if (WIFSIGNALED(status))
+		snprintf(buf, len, "killed by signal %d", WTERMSIG(status));
+	else if (si->last_line != NULL && si->last_line[0] != '\0')
+		snprintf(buf, len, "exited with status %d: %s",
+		    WEXITSTATUS(status), si->last_line);
+	else
+		snprintf(buf, len, "exited with status %d",
+		    WEXITSTATUS(status));
+}
+
+static void
+sm_exited(struct sinst *si, int status)
+{
+	struct sup	*sup = si->is->sup;
+	struct timeval	 retry = { RETRY_DELAY_S, 0 }, tv = { 0, 0 };
+	char		 msg[1024];
+	long		 delay;
+
+	child_drain(si->child);
+	child_free(si->child);
+	si->child = NULL;
+	probe_cancel(si->probe);
+	evtimer_del(si->ev_stall);
+	evtimer_del(si->ev_poll);
+	evtimer_del(si->ev_kill);
+	evtimer_del(si->ev_stable);
+	exit_text(si, status, msg, sizeof(msg));
+	log_info("instance %s (%s): pid %ld %s", si->inst.id,
+	    si->inst.config.alias, (long)si->inst.pid, msg);
+	si->inst.pid = 0;
+	if (si->is->shutting_down)
+		return;		/* config.json keeps the status it had */
+
+	switch (si->inst.status) {
+	case INST_STOPPING:
+		si->inst.status = INST_STOPPED;
+		si->inst.started_at[0] = '\0';
+		changed(si);
+		sm_answer_waiters(si, WAIT_STOP);
+		if (si->start_after_stop) {
+			si->start_after_stop = 0;
+			sm_start(si);
+		} else
+			sm_answer_waiters(si, WAIT_START);
+		break;
+	case INST_STARTING:
+		si->inst.retry_count++;
+		set_error(si, msg);
+		if (si->inst.retry_count < sup->settings.max_retries) {
+			evtimer_add(si->ev_retry, &retry);
+			changed(si);
+			break;
+		}
+		si->inst.status = INST_FAILED;
+		changed(si);
+		sm_answer_waiters(si, WAIT_START);
+		break;
+	case INST_RUNNING:
+		si->inst.retry_count++;
+		set_error(si, msg);
+		si->inst.status = INST_FAILED;
+		si->inst.started_at[0] = '\0';
+		if (si->inst.retry_count < sup->settings.max_retries) {
+			delay = 1L << (si->crashes < 6 ? si->crashes : 6);
+			if (delay > BACKOFF_MAX_S)
+				delay = BACKOFF_MAX_S;
+			si->crashes++;
+			tv.tv_sec = delay;
+			evtimer_add(si->ev_retry, &tv);
+			log_info("instance %s: restarting in %ld s", si->inst.id,
+			    delay);
+		}
+		changed(si);
+		break;
+	default:
+		changed(si);
+		break;
+	}
+}
+
+/* --- the list --------------------------------------------------------- */
+
+static struct sinst *
+sinst_new(struct instances *is, struct instance *inst)
+{
+	struct sinst	*si;
+	struct event_base *base = is->sup->base;
+
+	if ((si = calloc(1, sizeof(*si))) == NULL)
+		fatal("sinst_new");
+	si->is = is;
+	si->inst = *inst;	/* takes the strings */
+	TAILQ_INIT(&si->waiters);
+	si->probe = probe_new(base, sm_on_probe, si);
+	si->ev_retry = evtimer_new(base, sm_on_retry, si);
+	si->ev_stall = evtimer_new(base, sm_on_stall, si);
+	si->ev_poll = evtimer_new(base, sm_on_poll, si);
+	si->ev_kill = evtimer_new(base, sm_on_kill, si);
+	si->ev_stable = evtimer_new(base, sm_on_stable, si);
+	if (si->probe == NULL || si->ev_retry == NULL || si->ev_stall == NULL ||
+	    si->ev_poll == NULL || si->ev_kill == NULL || si->ev_stable == NULL)
+		fatalx("sinst_new: cannot create events");
+	TAILQ_INSERT_TAIL(&is->list, si, entry);
+	return si;
+}
+
+static void
+sinst_free(struct sinst *si)
+{
+	struct waiter	*w;
+
+	while ((w = TAILQ_FIRST(&si->waiters)) != NULL)
+		waiter_free(w);
+	if (si->child != NULL) {
+		child_signal(si->child, SIGKILL);
+		child_free(si->child);
+	}
+	probe_free(si->probe);
+	event_free(si->ev_retry);
+	event_free(si->ev_stall);
+	event_free(si->ev_poll);
+	event_free(si->ev_kill);
+	event_free(si->ev_stable);
+	free(si->last_line);
+	instance_free(&si->inst);
+	free(si);
+}
+
+static struct sinst *
+sinst_find(struct instances *is, const char *id)
+{
+	struct sinst	*si;
+
+	TAILQ_FOREACH(si, &is->list, entry)
+		if (strcmp(si->inst.id, id) == 0)
+			return si;
+	return NULL;
+}
+
+struct instances *
+instances_new(struct sup *sup, struct instance *loaded, size_t n)
+{
+	struct instances	*is;
+	size_t			 i;
+
+	if ((is = calloc(1, sizeof(*is))) == NULL)
+		fatal("instances_new");
+	is->sup = sup;
+	TAILQ_INIT(&is->list);
+	TAILQ_INIT(&is->replies);
+	for (i = 0; i < n; i++)
+		sinst_new(is, &loaded[i]);
+	free(loaded);
+	if ((is->store = store_new(sup->base, sup->settings.config_file,
+	    instances_build, is)) == NULL)
+		fatal("store_new");
+	return is;
+}
+
+void
+instances_free(struct instances *is)
+{
+	struct sinst	*si;
+	struct reply	*r;
+
+	if (is == NULL)
+		return;
+	while ((r = TAILQ_FIRST(&is->replies)) != NULL) {
+		TAILQ_REMOVE(&is->replies, r, entry);
+		store_forget(is->store, r);
+		reply_free(r);
+	}
+	while ((si = TAILQ_FIRST(&is->list)) != NULL) {
+		TAILQ_REMOVE(&is->list, si, entry);
+		sinst_free(si);
+	}
+	store_free(is->store);
+	free(is);
+}
+
+void
+instances_build(struct strbuf *sb, void *arg)
+{
+	struct instances	*is = arg;
+	struct sinst		*si;
+	json_t			*root, *list;
+
+	root = json_object();
+	list = json_array();
+	if (root == NULL || list == NULL ||
+	    json_object_set_new(root, "instances", list) == -1) {
+		sb->failed = 1;
+		json_decref(root);
+		return;
+	}
+	TAILQ_FOREACH(si, &is->list, entry)
+		if (json_array_append_new(list, instance_to_json(&si->inst)) ==
+		    -1)
+			sb->failed = 1;
+	json_write_pretty(sb, root);
+	json_decref(root);
+}
+
+void
+instances_boot(struct instances *is, int missing)
+{
+	struct sinst	*si;
+	char		 err[1024];
+	int		 dirty = missing;
+
+	TAILQ_FOREACH(si, &is->list, entry) {
+		switch (si->inst.status) {
+		case INST_STOPPING:
+			si->inst.status = INST_STOPPED;
+			dirty = 1;
+			/* FALLTHROUGH */
+		case INST_STOPPED:
+		case INST_FAILED:
+			si->inst.pid = 0;
+			si->inst.started_at[0] = '\0';
+			break;
+		case INST_RUNNING:
+		case INST_STARTING:
+			log_info("instance %s (%s) was %s: starting it",
+			    si->inst.id, si->inst.config.alias,
+			    inst_status_name(si->inst.status));
+			sm_start(si);
+			dirty = 1;
+			break;
+		}
+	}
+	/* Creates config.json on first start; a failure here is fatal. */
+	if (dirty && store_save_now(is->store, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+}
+
+void
+instances_snapshot(struct instances *is)
+{
+	struct sinst	*si;
+
+	TAILQ_FOREACH(si, &is->list, entry)
+		publish(si);
+}
+
+int
+instances_reaped(struct instances *is, pid_t pid, int status)
+{
+	struct sinst	*si;
+
+	TAILQ_FOREACH(si, &is->list, entry) {
+		if (si->child != NULL && child_pid(si->child) == pid) {
+			sm_exited(si, status);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+int
+instances_running(const struct instances *is)
+{
+	struct sinst	*si;
+	int		 n = 0;
+
+	TAILQ_FOREACH(si, &is->list, entry)
+		if (si->child != NULL)
+			n++;
+	return n;
+}
+
+int
+instances_shutdown(struct instances *is)
+{
+	struct sinst	*si;
+	struct timeval	 tv = { is->sup->settings.stop_timeout_s, 0 };
+
+	is->shutting_down = 1;
+	TAILQ_FOREACH(si, &is->list, entry) {
+		evtimer_del(si->ev_retry);
+		evtimer_del(si->ev_stall);
+		evtimer_del(si->ev_poll);
+		probe_cancel(si->probe);
+		if (si->child == NULL)
+			continue;
+		child_signal(si->child, SIGTERM);
+		evtimer_add(si->ev_kill, &tv);
+	}
+	return instances_running(is);
+}
+
+/* --- requests from apid ----------------------------------------------- */
+
+static int
+running_like(const struct sinst *si)
+{
+	return si->inst.status == INST_STARTING ||
+	    si->inst.status == INST_RUNNING ||
+	    si->inst.status == INST_STOPPING;
+}
+
+static void
+req_create(struct instances *is, unsigned int gen, uint32_t peerid,
+    struct inst_config *cfg)
+{
+	struct instance	 inst;
+	struct sinst	*si;
+	const char	*why;
+
+	if ((why = inst_config_check(cfg,
+	    is->sup->settings.allow_extra_args)) != NULL) {
+		answer(is, gen, peerid, REPLY_ERROR, why, NULL);
+		inst_config_free(cfg);
+		return;
+	}
+	memset(&inst, 0, sizeof(inst));
+	uuid_v4(inst.id);
+	inst.config = *cfg;	/* takes the strings */
+	inst_config_init(cfg);
+	inst.status = INST_STOPPED;
+	now_utc_z(inst.created_at, sizeof(inst.created_at));
+	si = sinst_new(is, &inst);
+	log_info("instance %s (%s) created", si->inst.id, si->inst.config.alias);
+	publish(si);
+	answer(is, gen, peerid, REPLY_OK, NULL, &si->inst);
+}
+
+static void
+req_update(struct instances *is, unsigned int gen, uint32_t peerid,
+    struct sinst *si, struct inst_config *cfg)
+{
+	const char	*why;
+
+	if (running_like(si)) {
+		answer(is, gen, peerid, REPLY_CONFLICT, NULL, &si->inst);
+		return;
+	}
+	if ((why = inst_config_check(cfg,
+	    is->sup->settings.allow_extra_args)) != NULL) {
+		answer(is, gen, peerid, REPLY_ERROR, why, NULL);
+		return;
+	}
+	evtimer_del(si->ev_retry);	/* a failed one's pending restart */
+	inst_config_free(&si->inst.config);
+	si->inst.config = *cfg;
+	inst_config_init(cfg);
+	publish(si);
+	answer(is, gen, peerid, REPLY_OK, NULL, &si->inst);
+}
+
+static void
+req_delete(struct instances *is, unsigned int gen, uint32_t peerid,
+    struct sinst *si)
+{
+	if (running_like(si)) {
+		answer(is, gen, peerid, REPLY_CONFLICT, NULL, &si->inst);
+		return;
+	}
+	TAILQ_REMOVE(&is->list, si, entry);
+	publish_gone(is, si->inst.id);
+	answer(is, gen, peerid, REPLY_OK, NULL, &si->inst);
+	log_info("instance %s (%s) deleted", si->inst.id, si->inst.config.alias);
+	sinst_free(si);
+}
+
+static void
+req_start(struct instances *is, unsigned int gen, uint32_t peerid,
+    struct sinst *si, int restart)
+{
+	switch (si->inst.status) {
+	case INST_RUNNING:
+	case INST_STARTING:
+		if (!restart) {
+			answer(is, gen, peerid, REPLY_OK, NULL, &si->inst);
+			return;
+		}
+		waiter_add(si, WAIT_START, gen, peerid);
+		if (si->child == NULL) {
+			sm_start(si);	/* between two attempts */
+			return;
+		}
+		si->start_after_stop = 1;
+		sm_stop_child(si);
+		changed(si);
+		return;
+	case INST_STOPPING:
+		si->start_after_stop = 1;
+		waiter_add(si, WAIT_START, gen, peerid);
+		return;
+	case INST_STOPPED:
+	case INST_FAILED:
+		waiter_add(si, WAIT_START, gen, peerid);
+		sm_start(si);
+		return;
+	}
+}
+
+static void
+req_stop(struct instances *is, unsigned int gen, uint32_t peerid,
+    struct sinst *si)
+{
+	switch (si->inst.status) {
+	case INST_STOPPED:
+	case INST_FAILED:
+		evtimer_del(si->ev_retry);	/* cancels a pending restart */
+		answer(is, gen, peerid, REPLY_OK, NULL, &si->inst);
+		return;
+	case INST_STARTING:
+		if (si->child == NULL) {
+			/* Between two attempts: nothing runs. */
+			evtimer_del(si->ev_retry);
+			si->inst.status = INST_STOPPED;
+			changed(si);
+			sm_answer_waiters(si, WAIT_START);
+			answer(is, gen, peerid, REPLY_OK, NULL, &si->inst);
+			return;
+		}
+		/* FALLTHROUGH */
+	case INST_RUNNING:
+		si->start_after_stop = 0;
+		waiter_add(si, WAIT_STOP, gen, peerid);
+		sm_stop_child(si);
+		changed(si);
+		return;
+	case INST_STOPPING:
+		si->start_after_stop = 0;
+		waiter_add(si, WAIT_STOP, gen, peerid);
+		return;
+	}
+}
+
+int
+instances_request(struct instances *is, uint32_t type, uint32_t peerid,
+    struct chanmsg *m)
+{
+	struct inst_config	 cfg;
+	struct sinst		*si = NULL;
+	char			*id = NULL;
+	unsigned int		 gen = apidproc_generation(is->sup->apid);
+	int			 rc = -1;
+
+	inst_config_init(&cfg);
+	if (type == MSG_CREATE) {
+		if (inst_config_decode(m, &cfg) == -1 || chanmsg_end(m) == -1)
+			goto out;
+		req_create(is, gen, peerid, &cfg);
+		rc = 0;
+		goto out;
+	}
+	if (chanmsg_str(m, &id) == -1 || id == NULL)
+		goto out;
+	if (type == MSG_UPDATE && inst_config_decode(m, &cfg) == -1)
+		goto out;
+	if (chanmsg_end(m) == -1)
+		goto out;
+	rc = 0;
+	if (is->shutting_down) {
+		answer(is, gen, peerid, REPLY_ERROR, "solar-host is shutting down",
+		    NULL);
+		goto out;
+	}
+	if ((si = sinst_find(is, id)) == NULL) {
+		answer(is, gen, peerid, REPLY_NOT_FOUND, NULL, NULL);
+		goto out;
+	}
+	switch (type) {
+	case MSG_UPDATE:
+		req_update(is, gen, peerid, si, &cfg);
+		break;
+	case MSG_DELETE:
+		req_delete(is, gen, peerid, si);
+		break;
+	case MSG_START:
+		req_start(is, gen, peerid, si, 0);
+		break;
+	case MSG_RESTART:
+		req_start(is, gen, peerid, si, 1);
+		break;
+	case MSG_STOP:
+		req_stop(is, gen, peerid, si);
+		break;
+	default:
+		rc = -1;
+		break;
+	}
+ out:
+	inst_config_free(&cfg);
+	free(id);
+	return rc;
+}

@@ -1,0 +1,41 @@
+/*
+ * instances.h: the supervisor's instances and their state machine
+ * (SPEC section 5): requests from apid, children's lives, retries and
+ * back-off, deferred answers, boot and shutdown.
+ */
+#ifndef SOLAR_INSTANCES_H
+#define SOLAR_INSTANCES_H
+
+#include <sys/types.h>
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "channel.h"
+#include "instance.h"
+
+struct sup;
+struct instances;
+struct strbuf;
+
+/* Takes the loaded instances (the array is freed, its contents kept). */
+struct instances *instances_new(struct sup *, struct instance *loaded,
+		    size_t n);
+void		 instances_free(struct instances *);
+/* Start those saved as running or starting; save the store when that, or
+ * a missing file, calls for it. */
+void		 instances_boot(struct instances *, int missing);
+/* A message from apid: 0, or -1 when it is malformed. */
+int		 instances_request(struct instances *, uint32_t type,
+		    uint32_t peerid, struct chanmsg *);
+/* Send every instance to a freshly started apid. */
+void		 instances_snapshot(struct instances *);
+/* 1 when pid was one of our children. */
+int		 instances_reaped(struct instances *, pid_t, int status);
+/* Stop every child at once; the number still running. */
+int		 instances_shutdown(struct instances *);
+int		 instances_running(const struct instances *);
+/* config.json's content (store_build_fn). */
+void		 instances_build(struct strbuf *, void *);
+
+#endif

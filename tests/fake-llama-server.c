@@ -1,0 +1,229 @@
+/*
+ * fake-llama-server.c: stands in for llama-server in the integration tests.
+ * It takes the real command line, binds its port first, answers /health
+ * with 503 while "loading" and 200 after, prints lines the way the real one
+ * does, and misbehaves on request through environment variables (which
+ * tests set through an instance's "env"):
+ *
+ *   FAKE_LOAD_MS=N        ready N ms after start (default 50)
+ *   FAKE_FAIL=1           print a model loading error and exit 1 at once
+ *   FAKE_EXIT_AFTER_MS=N  exit with FAKE_EXIT_STATUS (default 1) after N ms
+ *   FAKE_IGNORE_TERM=1    ignore SIGTERM (then only SIGKILL ends it)
+ *   FAKE_SILENT=1         print nothing and never become ready
+ *   FAKE_RECORD=FILE      write argv, the environment and open descriptors
+ */
+#include <sys/types.h>
+#include <sys/socket.h>
+
+#include <netinet/in.h>
+#include <arpa/inet.h>
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+extern char **environ;
+
+static struct timespec	 t0;
+static volatile sig_atomic_t terminated;
+
+static long
+elapsed_ms(void)
+{
+	struct timespec	 now;
+
+	clock_gettime(CLOCK_MONOTONIC, &now);
+	return (now.tv_sec - t0.tv_sec) * 1000 +
+	    (now.tv_nsec - t0.tv_nsec) / 1000000;
+}
+
+/* "0.00.119.625 I srv  ...": minutes, seconds, milliseconds, microseconds. */
+static void __attribute__((format(printf, 2, 3)))
+say(char level, const char *fmt, ...)
+{
+	va_list	 ap;
+	long	 ms = elapsed_ms();
+
+	if (getenv("FAKE_SILENT") != NULL)
+		return;
+	fprintf(stderr, "%ld.%02ld.%03ld.000 %c ", ms / 60000, (ms / 1000) % 60,
+	    ms % 1000, level);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+	fflush(stderr);
+}
+
+static long
+env_long(const char *name, long def)
+{
+	const char	*v = getenv(name);
+
+	return v != NULL && *v != '\0' ? strtol(v, NULL, 10) : def;
+}
+
+static void
+record(const char *path, int argc, char *argv[])
+{
+	FILE		*f;
+	DIR		*d;
+	struct dirent	*de;
+	char		 link[512], target[512];
+	ssize_t		 n;
+	int		 i;
+
+	if ((f = fopen(path, "w")) == NULL)
+		return;
+	for (i = 0; i < argc; i++)
+		fprintf(f, "arg %s\n", argv[i]);
+	for (i = 0; environ[i] != NULL; i++)
+		fprintf(f, "env %s\n", environ[i]);
+	if ((d = opendir("/proc/self/fd")) != NULL) {
+		while ((de = readdir(d)) != NULL) {
+			if (de->d_name[0] == '.' || atoi(de->d_name) == dirfd(d))
+				continue;
+			snprintf(link, sizeof(link), "/proc/self/fd/%s",
+			    de->d_name);
+			if ((n = readlink(link, target, sizeof(target) - 1)) < 0)
+				n = 0;
+			target[n] = '\0';
+			if (atoi(de->d_name) != fileno(f))
+				fprintf(f, "fd %s %s\n", de->d_name, target);
+		}
+		closedir(d);
+	}
+	fprintf(f, "pgid %ld sid %ld pid %ld\n", (long)getpgid(0),
+	    (long)getsid(0), (long)getpid());
+	fclose(f);
+}
+
+static void
+on_term(int sig)
+{
+	(void)sig;
+	terminated = 1;
+}
+
+static void
+answer(int fd, int ready)
+{
+	static const char ok[] = "HTTP/1.1 200 OK\r\nContent-Type: "
+	    "application/json\r\nContent-Length: 15\r\nConnection: close\r\n"
+	    "\r\n{\"status\":\"ok\"}";
+	static const char loading[] = "HTTP/1.1 503 Service Unavailable\r\n"
+	    "Content-Type: application/json\r\nContent-Length: 76\r\n"
+	    "Connection: close\r\n\r\n{\"error\":{\"message\":\"Loading model\","
+	    "\"type\":\"unavailable_error\",\"code\":503}}";
+	char	 buf[2048];
+	ssize_t	 n;
+
+	/* Read the request head, what there is of it; it is not checked. */
+	n = read(fd, buf, sizeof(buf));
+	(void)n;
+	if (ready)
+		(void)write(fd, ok, sizeof(ok) - 1);
+	else
+		(void)write(fd, loading, sizeof(loading) - 1);
+	close(fd);
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct sockaddr_storage	 ss;
+	struct pollfd		 pfd;
+	socklen_t		 sslen;
+	const char		*host = "127.0.0.1", *model = "?", *path;
+	long			 load_ms, exit_ms;
+	int			 i, port = 8080, lfd, cfd, on = 1, ready = 0;
+
+	clock_gettime(CLOCK_MONOTONIC, &t0);
+	for (i = 1; i < argc - 1; i++) {
+		if (strcmp(argv[i], "--host") == 0)
+			host = argv[i + 1];
+		else if (strcmp(argv[i], "--port") == 0)
+			port = atoi(argv[i + 1]);
+		else if (strcmp(argv[i], "--model") == 0)
+			model = argv[i + 1];
+	}
+	if ((path = getenv("FAKE_RECORD")) != NULL)
+		record(path, argc, argv);
+	if (getenv("FAKE_IGNORE_TERM") != NULL)
+		signal(SIGTERM, SIG_IGN);
+	else
+		signal(SIGTERM, on_term);
+	signal(SIGINT, on_term);
+
+	say('I', "cmn  common_param: common_params_print_info: verbosity = 3");
+	if (getenv("FAKE_FAIL") != NULL) {
+		say('E', "cmn  common_init_: failed to load model '%s'", model);
+		say('E', "srv  llama_server: exiting due to model loading error");
+		return 1;
+	}
+
+	memset(&ss, 0, sizeof(ss));
+	if (strchr(host, ':') != NULL) {
+		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
+
+		s6->sin6_family = AF_INET6;
+		s6->sin6_port = htons(port);
+		inet_pton(AF_INET6, host, &s6->sin6_addr);
+		sslen = sizeof(*s6);
+	} else {
+		struct sockaddr_in *s4 = (struct sockaddr_in *)&ss;
+
+		s4->sin_family = AF_INET;
+		s4->sin_port = htons(port);
+		if (inet_pton(AF_INET, host, &s4->sin_addr) != 1)
+			s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		sslen = sizeof(*s4);
+	}
+	if ((lfd = socket(ss.ss_family, SOCK_STREAM, 0)) == -1 ||
+	    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
+	    bind(lfd, (struct sockaddr *)&ss, sslen) == -1 ||
+	    listen(lfd, 64) == -1) {
+		say('E', "srv    start: couldn't bind HTTP server socket, "
+		    "hostname: %s, port: %d", host, port);
+		say('E', "srv  llama_server: exiting due to HTTP server error");
+		return 1;
+	}
+	say('I', "srv    load_model: loading model '%s'", model);
+
+	load_ms = env_long("FAKE_LOAD_MS", 50);
+	exit_ms = env_long("FAKE_EXIT_AFTER_MS", -1);
+	pfd.fd = lfd;
+	pfd.events = POLLIN;
+	while (!terminated) {
+		long	 now = elapsed_ms(), wait = 1000;
+
+		if (!ready && getenv("FAKE_SILENT") == NULL && now >= load_ms) {
+			ready = 1;
+			say('I', "srv  llama_server: model loaded");
+			say('I', "srv  llama_server: listening on http://%s:%d",
+			    host, port);
+		}
+		if (exit_ms >= 0 && now >= exit_ms) {
+			say('E', "srv  llama_server: fake exit as asked");
+			return (int)env_long("FAKE_EXIT_STATUS", 1);
+		}
+		if (!ready && getenv("FAKE_SILENT") == NULL &&
+		    load_ms - now < wait)
+			wait = load_ms - now;
+		if (exit_ms >= 0 && exit_ms - now < wait)
+			wait = exit_ms - now;
+		if (poll(&pfd, 1, wait < 0 ? 0 : (int)wait) == 1 &&
+		    (cfd = accept(lfd, NULL, NULL)) != -1)
+			answer(cfd, ready);
+	}
+	say('I', "srv    operator(): operator(): cleaning up before exit...");
+	return 0;
+}

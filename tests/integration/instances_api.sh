@@ -1,0 +1,132 @@
+#!/bin/sh
+# instances_api.sh: create, read, update, delete; validation answers and
+# their exact bodies; a refused request changes nothing.
+. "$(dirname "$0")/lib.sh"
+start_daemon
+
+api GET /instances
+expect_code 200 "empty list"
+expect_body '[]' "empty list"
+[ "$(cat config.json)" = '{
+  "instances": []
+}' ] || fail "config.json on first start: $(cat config.json)"
+
+# The README's workflow config.
+api POST /instances '{"config":{"model":"/m.gguf","alias":"my-model:8b","threads":4,"n_gpu_layers":999,"temp":0.7,"top_p":0.9,"top_k":40,"min_p":0.05,"ctx_size":8192,"host":"0.0.0.0","api_key":"instance-key"}}'
+expect_code 200 "create"
+ID=$(jqb .instance.id)
+echo "$ID" | grep -Eq '^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$' ||
+    fail "id $ID is not a UUID v4"
+[ "$(jqb .message)" = "Instance $ID created successfully" ] || fail "message: $BODY"
+CREATED=$(jqb .instance.created_at)
+echo "$CREATED" | grep -Eq '^20[0-9]{2}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(\.[0-9]{6})?Z$' ||
+    fail "created_at $CREATED"
+WANT='{"id":"'$ID'","config":{"model":"/m.gguf","alias":"my-model:8b","threads":4,"n_gpu_layers":999,"temp":0.7,"top_p":0.9,"top_k":40,"min_p":0.05,"ctx_size":8192,"chat_template_file":null,"host":"0.0.0.0","port":null,"api_key":"instance-key","special":false},"status":"stopped","port":null,"pid":null,"created_at":"'$CREATED'","started_at":null,"error_message":null,"retry_count":0}'
+[ "$BODY" = '{"instance":'"$WANT"',"message":"Instance '"$ID"' created successfully"}' ] ||
+    fail "create body: $BODY"
+grep -q "\"id\": \"$ID\"" config.json || fail "the new instance is not in config.json"
+
+api GET "/instances/$ID"
+expect_code 200 "get"
+expect_body "$WANT" "get"
+api GET /instances
+expect_body "[$WANT]" "list"
+
+# Defaults, floats, non-ASCII as is over HTTP and escaped in config.json.
+create "défaut" '"special":"yes","temp":1,"extra_args":["--mlock"],"env":{"OMP_NUM_THREADS":"2"}'
+ID2=$ID
+api GET "/instances/$ID2"
+[ "$(jqb .config.alias)" = "défaut" ] || fail "alias: $BODY"
+echo "$BODY" | grep -q '"alias":"défaut"' || fail "non-ASCII escaped over HTTP: $BODY"
+echo "$BODY" | grep -q '"temp":1.0,' || fail "temp not printed as 1.0: $BODY"
+echo "$BODY" | grep -q '"min_p":0.0,' || fail "min_p not printed as 0.0: $BODY"
+echo "$BODY" | grep -q '"special":true,"extra_args":\["--mlock"\],"env":{"OMP_NUM_THREADS":"2"}}' ||
+    fail "special/extra_args/env: $BODY"
+grep -q '"alias": "d\\u00e9faut"' config.json || fail "config.json does not escape non-ASCII"
+
+# Update: the whole config.
+api PUT "/instances/$ID2" '{"config":{"model":"/n.gguf","alias":"renamed","api_key":"k2"}}'
+expect_code 200 "update"
+[ "$(jqb .message)" = "Instance $ID2 updated successfully" ] || fail "update message: $BODY"
+[ "$(jqb .instance.config.alias)" = renamed ] || fail "update alias: $BODY"
+[ "$(jqb '.instance.config.extra_args')" = null ] || fail "extra_args kept after a whole-config update"
+grep -q '"alias": "renamed"' config.json || fail "update not saved"
+
+# Refusals change nothing.
+SUM=$(md5sum config.json)
+unchanged() { [ "$(md5sum config.json)" = "$SUM" ] || fail "config.json changed after: $1"; }
+
+api POST /instances '{"config":{"model":"/m.gguf"}}'
+expect_code 422 "missing fields"
+expect_body '{"detail":[{"type":"missing","loc":["body","config","alias"],"msg":"Field required","input":{"model":"/m.gguf"}},{"type":"missing","loc":["body","config","api_key"],"msg":"Field required","input":{"model":"/m.gguf"}}]}' "missing fields"
+unchanged "missing fields"
+
+api POST /instances '{"model":"/m.gguf"}'
+expect_code 422 "no config wrapper"
+expect_body '{"detail":[{"type":"missing","loc":["body","config"],"msg":"Field required","input":{"model":"/m.gguf"}}]}' "no config wrapper"
+
+req POST /instances -H "X-API-Key: $KEY"
+expect_code 422 "empty body"
+expect_body '{"detail":[{"type":"missing","loc":["body"],"msg":"Field required","input":null}]}' "empty body"
+
+api POST /instances '{"config":{"model":"m","alias":"a","api_key":"k","threads":"many","temp":"hot"}}'
+expect_code 422 "two bad fields"
+[ "$(jqb '[.detail[].type] | join(",")')" = "int_parsing,float_parsing" ] || fail "two bad fields: $BODY"
+[ "$(jqb '[.detail[].input] | join(",")')" = "many,hot" ] || fail "two bad fields input: $BODY"
+
+api POST /instances '{"config":'
+expect_code 422 "truncated JSON"
+expect_body '{"detail":[{"type":"json_invalid","loc":["body",10],"msg":"JSON decode error","input":{},"ctx":{"error":"Expecting value"}}]}' "truncated JSON"
+
+api POST /instances '{"config":{"model":"m","alias":"a","api_key":"k","temp":2.5}}'
+expect_code 422 "temp 2.5"
+expect_body '{"detail":[{"type":"less_than_equal","loc":["body","config","temp"],"msg":"Input should be less than or equal to 2","input":2.5,"ctx":{"le":2.0}}]}' "temp 2.5"
+
+api POST /instances '{"config":{"model":"m","alias":"a","api_key":"k","env":{"LD_PRELOAD":"/x.so"}}}'
+expect_code 422 "forbidden env"
+[ "$(jqb '.detail[0].loc | join(",")')" = "body,config,env,LD_PRELOAD" ] || fail "forbidden env: $BODY"
+
+printf '{"config":{"model":"\377","alias":"a","api_key":"k"}}' >"$TMP/bad"
+req POST /instances -H "X-API-Key: $KEY" -H "Content-Type: application/json" --data-binary @"$TMP/bad"
+expect_code 400 "not UTF-8"
+expect_body '{"detail":"There was an error parsing the body"}' "not UTF-8"
+
+DEEP=$(head -c 70 /dev/zero | tr '\0' '[')
+api POST /instances "$DEEP"
+expect_code 400 "deep nesting"
+
+api PUT "/instances/$ID2" '{"config":{"model":"m"}}'
+expect_code 422 "update with a bad body"
+api PUT /instances/00000000-0000-4000-8000-000000000000 '{"config":{"model":"m","alias":"a","api_key":"k"}}'
+expect_code 404 "update of an unknown id"
+expect_body '{"detail":"Instance not found"}' "update of an unknown id"
+for op in start stop restart; do
+	api POST /instances/nope/$op
+	expect_code 404 "$op of an unknown id"
+done
+api GET /instances/nope
+expect_code 404 "get of an unknown id"
+expect_body '{"detail":"Instance not found"}' "get of an unknown id"
+api DELETE /instances/nope
+expect_code 404 "delete of an unknown id"
+unchanged "refused requests"
+
+# Delete answers with the deleted instance.
+api DELETE "/instances/$ID2"
+expect_code 200 "delete"
+[ "$(jqb .message)" = "Instance $ID2 deleted successfully" ] || fail "delete message: $BODY"
+[ "$(jqb .instance.id)" = "$ID2" ] || fail "delete body: $BODY"
+api GET "/instances/$ID2"
+expect_code 404 "get after delete"
+grep -q "$ID2" config.json && fail "deleted instance still in config.json"
+
+# ALLOW_EXTRA_ARGS=false refuses extra_args and env.
+stop_daemon TERM
+PORT=
+ALLOW_EXTRA_ARGS=false start_daemon
+api POST /instances '{"config":{"model":"m","alias":"a","api_key":"k","extra_args":["--x"]}}'
+expect_code 422 "extra_args when not allowed"
+[ "$(jqb '.detail[0].loc | join(",")')" = "body,config,extra_args" ] || fail "extra_args refusal: $BODY"
+api GET /instances
+[ "$(jqb length)" = 1 ] || fail "instances after a restart of the daemon: $BODY"
+pass "create, read, update, delete, validation"
