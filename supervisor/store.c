@@ -271,13 +271,17 @@ store_run(struct store *st)
 	struct waiter	*w;
 	struct timeval	 retry = { STORE_RETRY_S, 0 };
 	char		 err[1024];
-	int		 ok;
+	int		 ok, n = 0;
 
 	/* Everyone waiting now is covered by this one write. */
 	TAILQ_INIT(&done);
 	TAILQ_CONCAT(&done, &st->waiting, entry);
+	TAILQ_FOREACH(w, &done, entry)
+		n++;
 	ok = store_save_now(st, err, sizeof(err)) == 0;
-	if (!ok) {
+	if (ok)
+		log_debug("%s saved for %d waiting", st->path, n);
+	else {
 		log_warnx("%s; retrying in %d s", err, STORE_RETRY_S);
 		st->dirty = 1;
 		evtimer_add(st->ev_retry, &retry);
