@@ -27,6 +27,7 @@ struct apid {
 	unsigned int		 http_timeout_s;
 	int			 allow_extra_args;
 	int			 serving;
+	char			*memory_json;	/* NULL until the sampler has read */
 };
 
 extern struct apid	*apid;
@@ -56,6 +57,8 @@ void		 cache_remove(struct cache *, const char *id);
 const char	*cache_get_json(struct cache *, const char *id, size_t *len);
 void		 cache_list_json(struct cache *, struct strbuf *);
 char		*instance_json(const struct instance *, size_t *len);
+struct runtime;
+struct runtime	*cache_runtime(struct cache *, const char *id);
 
 /* http.c: HTTP set-up, authentication, CORS, answers. */
 int	http_setup(struct apid *, int listen_fd);
@@ -74,11 +77,17 @@ void	api_delete(struct evhttp_request *, const char **, size_t);
 void	api_start(struct evhttp_request *, const char **, size_t);
 void	api_stop(struct evhttp_request *, const char **, size_t);
 void	api_restart(struct evhttp_request *, const char **, size_t);
+void	api_logs_ws(struct evhttp_request *, const char **, size_t);
+void	api_state_ws(struct evhttp_request *, const char **, size_t);
+void	api_state(struct evhttp_request *, const char **, size_t);
+void	api_last_generation(struct evhttp_request *, const char **, size_t);
+void	api_memory(struct evhttp_request *, const char **, size_t);
 
 /* routes.c: the route table and its handlers. */
 enum route_public {
 	ROUTE_PRIVATE = 0,
 	ROUTE_PUBLIC_GET = 1,	/* GET needs no key; other methods do */
+	ROUTE_WEBSOCKET = 2,	/* the key may come as ?api_key= */
 };
 
 struct route {
@@ -93,6 +102,7 @@ const struct route *routes_match(const char *path, unsigned int method,
 	    const char **params, size_t *nparams, size_t maxparams,
 	    char *storage, size_t storagelen, unsigned int *allowed);
 int	routes_public_get(const char *path);
+int	routes_websocket(const char *path);
 void	routes_allow_header(unsigned int methods, char *buf, size_t len);
 
 #endif

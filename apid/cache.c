@@ -5,6 +5,7 @@
  */
 #include <sys/types.h>
 #include <sys/queue.h>
+#include <sys/time.h>
 #include <sys/tree.h>
 
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 #include "apid.h"
 #include "instance.h"
 #include "json.h"
+#include "runtime.h"
 #include "strbuf.h"
 
 struct centry {
@@ -22,6 +24,7 @@ struct centry {
 	enum inst_status	 status;
 	char			*json;
 	size_t			 jsonlen;
+	struct runtime		*rt;		/* made when first needed */
 };
 
 static int
@@ -57,6 +60,7 @@ cache_new(void)
 static void
 centry_free(struct centry *e)
 {
+	runtime_free(e->rt);
 	free(e->json);
 	free(e);
 }
@@ -124,8 +128,29 @@ cache_put(struct cache *c, const struct instance *inst)
 	free(e->json);
 	e->json = json;
 	e->jsonlen = len;
+	/* A child started afresh: what the old one was doing is over. */
+	if (e->rt != NULL && inst->status == INST_STARTING &&
+	    e->status != INST_STARTING) {
+		struct timeval	 now;
+
+		gettimeofday(&now, NULL);
+		runtime_reset(e->rt, &now);
+	}
 	e->status = inst->status;
 	return 0;
+}
+
+/* The instance's runtime state; NULL for an unknown id. */
+struct runtime *
+cache_runtime(struct cache *c, const char *id)
+{
+	struct centry	*e;
+
+	if ((e = cache_lookup(c, id)) == NULL)
+		return NULL;
+	if (e->rt == NULL)
+		e->rt = runtime_new(e->id);
+	return e->rt;
 }
 
 void

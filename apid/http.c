@@ -4,6 +4,7 @@
  * the 307 for a trailing slash, and the JSON answers.
  */
 #include <sys/types.h>
+#include <sys/queue.h>
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -20,6 +21,7 @@
 #include "json.h"
 #include "log.h"
 #include "strbuf.h"
+#include "wsession.h"
 
 #define HTTP_MAX_HEADERS	(32 * 1024)
 #define HTTP_MAX_BODY		(1024 * 1024)
@@ -179,11 +181,25 @@ http_key_ok(const char *given)
 	return sodium_memcmp(h, key_hash, sizeof(h)) == 0;
 }
 
+/* The header, or for WebSocket paths the api_key query parameter. */
 static int
-http_authenticated(struct evhttp_request *req)
+http_authenticated(struct evhttp_request *req, const char *path)
 {
-	return http_key_ok(evhttp_find_header(
-	    evhttp_request_get_input_headers(req), "X-API-Key"));
+	const char	*query;
+	struct evkeyvalq q;
+	int		 ok;
+
+	if (http_key_ok(evhttp_find_header(
+	    evhttp_request_get_input_headers(req), "X-API-Key")))
+		return 1;
+	if (!routes_websocket(path) || (query = evhttp_uri_get_query(
+	    evhttp_request_get_evhttp_uri(req))) == NULL)
+		return 0;
+	TAILQ_INIT(&q);
+	ok = evhttp_parse_query_str(query, &q) == 0 &&
+	    http_key_ok(evhttp_find_header(&q, "api_key"));
+	evhttp_clear_headers(&q);
+	return ok;
 }
 
 static void
@@ -252,7 +268,7 @@ http_dispatch(struct evhttp_request *req, void *arg)
 			return;
 		}
 	} else if (!(method == EVHTTP_REQ_GET && routes_public_get(path)) &&
-	    !http_authenticated(req)) {
+	    !http_authenticated(req, path)) {
 		http_unauthorized(req);
 		return;
 	}
@@ -310,6 +326,8 @@ http_setup(struct apid *a, int listen_fd)
 void
 http_teardown(struct apid *a)
 {
+	/* Sessions hold evhttp connections: they go first. */
+	wss_close_all();
 	if (a->http != NULL)
 		evhttp_free(a->http);
 	a->http = NULL;

@@ -42,6 +42,13 @@ static const struct route routes[] = {
 	{ "/instances/{id}/stop", EVHTTP_REQ_POST, ROUTE_PRIVATE, api_stop },
 	{ "/instances/{id}/restart", EVHTTP_REQ_POST, ROUTE_PRIVATE,
 	    api_restart },
+	{ "/instances/{id}/logs", EVHTTP_REQ_GET, ROUTE_WEBSOCKET,
+	    api_logs_ws },
+	{ "/instances/{id}/state", EVHTTP_REQ_GET, ROUTE_WEBSOCKET,
+	    api_state },
+	{ "/instances/{id}/last-generation", EVHTTP_REQ_GET, ROUTE_PRIVATE,
+	    api_last_generation },
+	{ "/memory", EVHTTP_REQ_GET, ROUTE_PRIVATE, api_memory },
 };
 
 /* Match one segment-wise pattern; "{x}" takes any non-empty segment. */
@@ -117,6 +124,26 @@ routes_match(const char *path, unsigned int method, const char **params,
 			break;
 	}
 	return found;
+}
+
+/* Paths a browser reaches over WebSocket, which cannot carry headers. */
+int
+routes_websocket(const char *path)
+{
+	const char	*params[4];
+	char		 storage[2048];
+	size_t		 i, n;
+
+	if (strlen(path) >= sizeof(storage))
+		return 0;
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		if (routes[i].public != ROUTE_WEBSOCKET)
+			continue;
+		strcpy(storage, path);
+		if (pattern_match(routes[i].pattern, storage, params, &n, 4))
+			return 1;
+	}
+	return 0;
 }
 
 int

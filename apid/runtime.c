@@ -45,7 +45,7 @@ struct rt_record {
 	int		 slot;
 	long long	 task;
 	long long	 prompt_tokens;	/* from "new prompt", else from release */
-	long long	 prompt_eval;	/* "prompt eval time": uncached only */
+	long long	 prompt_eval;	/* uncached prompt tokens: no decode figure */
 	long long	 generated;
 	double		 tps;
 	double		 ms;

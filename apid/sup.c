@@ -17,6 +17,7 @@
 #include "instance.h"
 #include "log.h"
 #include "proto.h"
+#include "wsession.h"
 
 /* Once the channel is up, apid's log messages are the supervisor's to write. */
 static void
@@ -108,8 +109,23 @@ sup_instance_gone(struct apid *a, struct chanmsg *m)
 		free(id);
 		return -1;
 	}
+	wss_instance_gone(id);
 	cache_remove(a->cache, id);
 	free(id);
+	return 0;
+}
+
+static int
+sup_memory(struct apid *a, struct chanmsg *m)
+{
+	char	*json = NULL;
+
+	if (chanmsg_str(m, &json) == -1 || chanmsg_end(m) == -1) {
+		free(json);
+		return -1;
+	}
+	free(a->memory_json);
+	a->memory_json = json;	/* NULL: neither VRAM nor RAM could be read */
 	return 0;
 }
 
@@ -127,6 +143,12 @@ sup_dispatch(struct apid *a, struct chanmsg *m)
 		return sup_instance_gone(a, m);
 	case MSG_REPLY:
 		return request_reply(a, m);
+	case MSG_LOG_LINES:
+		return wss_log_lines(m);
+	case MSG_LOG_HISTORY:
+		return wss_log_history(m);
+	case MSG_MEMORY:
+		return sup_memory(a, m);
 	default:
 		return -1;
 	}
@@ -217,4 +239,6 @@ sup_teardown(struct apid *a)
 	a->ev_read = a->ev_write = NULL;
 	cache_free(a->cache);
 	a->cache = NULL;
+	free(a->memory_json);
+	a->memory_json = NULL;
 }

@@ -779,6 +779,23 @@ chanmsg_str(struct chanmsg *msg, char **out)
 	return -1;
 }
 
+/* Bytes written by chanbuf_bytes, in place: valid until the message is cleared. */
+int
+chanmsg_bytes(struct chanmsg *msg, const uint8_t **p, size_t *len)
+{
+	size_t		 rpos = msg->rpos;
+	uint32_t	 n;
+
+	if (chanmsg_u32(msg, &n) == -1 || n > msg->len - msg->rpos) {
+		msg->rpos = rpos;
+		return -1;
+	}
+	*p = msg->data + msg->rpos;
+	*len = n;
+	msg->rpos += n;
+	return 0;
+}
+
 int
 chanmsg_end(const struct chanmsg *msg)
 {

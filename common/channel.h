@@ -86,6 +86,8 @@ int		 chanmsg_u64(struct chanmsg *, uint64_t *);
 int		 chanmsg_i64(struct chanmsg *, int64_t *);
 int		 chanmsg_f64(struct chanmsg *, double *);
 int		 chanmsg_str(struct chanmsg *, char **);
+/* Bytes of chanbuf_bytes, pointing into the message (any byte allowed). */
+int		 chanmsg_bytes(struct chanmsg *, const uint8_t **, size_t *);
 int		 chanmsg_end(const struct chanmsg *);	/* 0 when nothing is left over */
 int		 chanmsg_take_fd(struct chanmsg *);	/* the fd, now the caller's, or -1 */
 void		 chanmsg_clear(struct chanmsg *);	/* frees data, closes an untaken fd */

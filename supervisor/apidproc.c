@@ -88,12 +88,17 @@ apidproc_flush(struct apidproc *ap)
 	apidproc_want_write(ap);
 }
 
+/* The channel drained: lines held back for lack of room may go now. */
 static void
 apidproc_on_write(evutil_socket_t fd, short what, void *arg)
 {
+	struct apidproc	*ap = arg;
+
 	(void)fd;
 	(void)what;
-	apidproc_flush(arg);
+	apidproc_flush(ap);
+	if (ap->chan != NULL && chan_pending(ap->chan) == 0)
+		instances_ship(ap->sup->instances);
 }
 
 /* apid has no stderr or syslog of its own once it serves: it speaks through us. */
@@ -135,6 +140,7 @@ apidproc_dispatch(struct apidproc *ap, struct chanmsg *m)
 	case MSG_START:
 	case MSG_STOP:
 	case MSG_RESTART:
+	case MSG_HISTORY:
 		return instances_request(ap->sup->instances, m->type, m->peerid,
 		    m);
 	default:
@@ -264,6 +270,7 @@ apidproc_start(struct apidproc *ap)
 		fatal("cannot send HELLO");
 	/* The full picture before any request can come. */
 	instances_snapshot(ap->sup->instances);
+	sup_send_memory(ap->sup);
 	apidproc_flush(ap);
 	log_debug("started API process %ld", (long)pid);
 	return 0;
@@ -362,7 +369,13 @@ apidproc_stop(struct apidproc *ap)
 int
 apidproc_alive(const struct apidproc *ap)
 {
-	return ap->pid > 0;
+	return ap->pid > 0 && ap->chan != NULL;
+}
+
+size_t
+apidproc_pending(const struct apidproc *ap)
+{
+	return ap->chan != NULL ? chan_pending(ap->chan) : 0;
 }
 
 void

@@ -23,6 +23,7 @@
 #include "instances.h"
 #include "json.h"
 #include "log.h"
+#include "logring.h"
 #include "ports.h"
 #include "probe.h"
 #include "proto.h"
@@ -36,6 +37,9 @@
 #define BACKOFF_MAX_S		60	/* between automatic restarts */
 #define STABLE_S		600	/* running this long: retry_count is 0 again */
 #define POLL_INTERVAL_MS	1000	/* readiness probe when the child is quiet */
+#define SHIP_CHAN_CAP		(1024 * 1024)	/* unsent to apid: live lines wait */
+#define SHIP_BATCH_BYTES	(64 * 1024)
+#define HISTORY_CHUNK_BYTES	(1024 * 1024)
 
 extern char **environ;
 
@@ -81,6 +85,8 @@ struct sinst {
 	int			 stalled;
 	int			 crashes;	/* automatic restarts in a row */
 	char			*last_line;
+	struct logring		*ring;
+	uint64_t		 sent_seq;	/* next line apid has not had */
 	struct event		*ev_retry;	/* next attempt, or automatic restart */
 	struct event		*ev_stall;
 	struct event		*ev_poll;
@@ -95,10 +101,13 @@ struct instances {
 	struct store		*store;
 	struct sinsts		 list;
 	struct replies		 replies;
+	struct event		*ev_ship;	/* lines to send, once per loop turn */
 	int			 shutting_down;
 };
 
 static void	sm_attempt(struct sinst *);
+static void	instances_on_ship(evutil_socket_t, short, void *);
+static struct sinst *sinst_find(struct instances *, const char *);
 static void	sm_answer_waiters(struct sinst *, enum wait_kind);
 
 static void
@@ -347,6 +356,13 @@ sm_on_line(const char *line, size_t len, void *arg)
 	struct sinst	*si = arg;
 	struct timeval	 tv = { si->is->sup->settings.start_stall_s, 0 };
 
+	struct timeval	 now;
+	char		 ts[TIMEFMT_LEN];
+
+	gettimeofday(&now, NULL);
+	timefmt_local(&now, ts, sizeof(ts));
+	logring_push(si->ring, ts, line, len);
+	event_active(si->is->ev_ship, EV_TIMEOUT, 0);
 	free(si->last_line);
 	if ((si->last_line = strndup(line, len)) == NULL)
 		log_warn("instance %s: last line", si->inst.id);
@@ -638,6 +654,9 @@ sinst_new(struct instances *is, struct instance *inst)
 	si->is = is;
 	si->inst = *inst;	/* takes the strings */
 	TAILQ_INIT(&si->waiters);
+	if ((si->ring = logring_new(is->sup->settings.log_buffer_size)) ==
+	    NULL)
+		fatal("sinst_new: log ring");
 	si->probe = probe_new(base, sm_on_probe, si);
 	si->ev_retry = evtimer_new(base, sm_on_retry, si);
 	si->ev_stall = evtimer_new(base, sm_on_stall, si);
@@ -669,6 +688,7 @@ sinst_free(struct sinst *si)
 	event_free(si->ev_kill);
 	event_free(si->ev_stable);
 	free(si->last_line);
+	logring_free(si->ring);
 	instance_free(&si->inst);
 	free(si);
 }
@@ -695,6 +715,9 @@ instances_new(struct sup *sup, struct instance *loaded, size_t n)
 	is->sup = sup;
 	TAILQ_INIT(&is->list);
 	TAILQ_INIT(&is->replies);
+	if ((is->ev_ship = event_new(sup->base, -1, 0, instances_on_ship,
+	    is)) == NULL)
+		fatalx("instances_new: event_new");
 	for (i = 0; i < n; i++)
 		sinst_new(is, &loaded[i]);
 	free(loaded);
@@ -722,6 +745,7 @@ instances_free(struct instances *is)
 		sinst_free(si);
 	}
 	store_free(is->store);
+	event_free(is->ev_ship);
 	free(is);
 }
 
@@ -786,8 +810,84 @@ instances_snapshot(struct instances *is)
 {
 	struct sinst	*si;
 
-	TAILQ_FOREACH(si, &is->list, entry)
+	/* A new apid asks for the history it wants; live lines start now. */
+	TAILQ_FOREACH(si, &is->list, entry) {
+		si->sent_seq = logring_next_seq(si->ring);
 		publish(si);
+	}
+}
+
+/*
+ * Live lines go to apid while its channel has room; the rest wait in the
+ * rings, where the oldest are overwritten (apid sees the gap in seq).
+ */
+void
+instances_ship(struct instances *is)
+{
+	struct apidproc	*ap = is->sup->apid;
+	struct sinst	*si;
+	struct chanbuf	 b;
+
+	chanbuf_init(&b);
+	TAILQ_FOREACH(si, &is->list, entry) {
+		while (si->sent_seq < logring_next_seq(si->ring)) {
+			if (!apidproc_alive(ap) ||
+			    apidproc_pending(ap) >= SHIP_CHAN_CAP)
+				goto out;
+			chanbuf_reset(&b);
+			chanbuf_str(&b, si->inst.id);
+			si->sent_seq = logring_encode(si->ring, si->sent_seq,
+			    SHIP_BATCH_BYTES, &b);
+			if (apidproc_send(ap, MSG_LOG_LINES, 0, &b) == -1)
+				goto out;
+		}
+	}
+ out:
+	chanbuf_free(&b);
+}
+
+static void
+instances_on_ship(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	instances_ship(arg);
+}
+
+/* HISTORY: the held lines from seq since, in chunks, the last one marked. */
+static void
+req_history(struct instances *is, uint32_t peerid, const char *id,
+    uint64_t since)
+{
+	struct sinst	*si = sinst_find(is, id);
+	struct chanbuf	 b;
+	uint64_t	 from = since, end;
+
+	chanbuf_init(&b);
+	do {
+		chanbuf_reset(&b);
+		chanbuf_str(&b, id);
+		end = si != NULL ? logring_next_seq(si->ring) : 0;
+		if (si == NULL || from >= end) {
+			chanbuf_u8(&b, 1);
+			chanbuf_u64(&b, from);
+			chanbuf_u32(&b, 0);
+			from = end;
+		} else {
+			/* Is this chunk the last?  Only the encoder knows. */
+			size_t	 mark = b.len;
+
+			chanbuf_u8(&b, 0);
+			from = logring_encode(si->ring, from,
+			    HISTORY_CHUNK_BYTES, &b);
+			if (from >= end && !b.failed)
+				b.data[mark] = 1;
+		}
+		if (apidproc_send(is->sup->apid, MSG_LOG_HISTORY, peerid,
+		    &b) == -1)
+			break;
+	} while (si != NULL && from < end);
+	chanbuf_free(&b);
 }
 
 int
@@ -996,6 +1096,15 @@ instances_request(struct instances *is, uint32_t type, uint32_t peerid,
 	}
 	if (chanmsg_str(m, &id) == -1 || id == NULL)
 		goto out;
+	if (type == MSG_HISTORY) {
+		uint64_t	 since;
+
+		if (chanmsg_u64(m, &since) == -1 || chanmsg_end(m) == -1)
+			goto out;
+		req_history(is, peerid, id, since);
+		rc = 0;
+		goto out;
+	}
 	if (type == MSG_UPDATE && inst_config_decode(m, &cfg) == -1)
 		goto out;
 	if (chanmsg_end(m) == -1)

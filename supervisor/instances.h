@@ -30,6 +30,8 @@ int		 instances_request(struct instances *, uint32_t type,
 		    uint32_t peerid, struct chanmsg *);
 /* Send every instance to a freshly started apid. */
 void		 instances_snapshot(struct instances *);
+/* Send apid the lines it has not had, while its channel has room. */
+void		 instances_ship(struct instances *);
 /* 1 when pid was one of our children. */
 int		 instances_reaped(struct instances *, pid_t, int status);
 /* Stop every child at once; the number still running. */

@@ -19,12 +19,16 @@
 
 #include "config.h"
 #include "instances.h"
+#include "channel.h"
 #include "log.h"
+#include "memory.h"
+#include "proto.h"
 #include "settings.h"
 #include "store.h"
 #include "sup.h"
 
 #define SHUTDOWN_GRACE_S	5
+#define MEMORY_INTERVAL_S	5
 
 extern char **environ;
 
@@ -84,10 +88,34 @@ on_sigchld(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	(void)arg;
 	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
-		if (!apidproc_reaped(sup.apid, pid, status))
+		if (!apidproc_reaped(sup.apid, pid, status) &&
+		    !sampler_reaped(sup.sampler, pid, status))
 			(void)instances_reaped(sup.instances, pid, status);
 	}
 	shutdown_check();
+}
+
+void
+sup_send_memory(struct sup *s)
+{
+	struct chanbuf	 b;
+
+	chanbuf_init(&b);
+	chanbuf_str(&b, s->memory_json[0] != '\0' ? s->memory_json : NULL);
+	(void)apidproc_send(s->apid, MSG_MEMORY, 0, &b);
+	chanbuf_free(&b);
+}
+
+static void
+on_memory(const struct memfig *m, void *arg)
+{
+	struct sup	*s = arg;
+
+	if (m->ok)
+		memory_json(m, s->memory_json, sizeof(s->memory_json));
+	else
+		s->memory_json[0] = '\0';
+	sup_send_memory(s);
 }
 
 static void
@@ -251,6 +279,9 @@ main(int argc, char *argv[])
 
 	if ((sup.apid = apidproc_new(&sup)) == NULL)
 		fatal("apidproc_new");
+	if ((sup.sampler = sampler_start(sup.base, MEMORY_INTERVAL_S,
+	    on_memory, &sup)) == NULL)
+		log_warn("memory sampler");
 	sup.instances = instances_new(&sup, loaded, nloaded);
 	instances_boot(sup.instances, missing);
 	if (apidproc_start(sup.apid) == -1)
@@ -260,6 +291,7 @@ main(int argc, char *argv[])
 
 	event_base_dispatch(sup.base);
 
+	sampler_free(sup.sampler);
 	instances_free(sup.instances);
 	apidproc_free(sup.apid);
 	event_free(ev_term);

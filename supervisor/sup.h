@@ -14,6 +14,7 @@ struct event_base;
 struct apidproc;
 struct chanbuf;
 struct instances;
+struct sampler;
 
 struct sup {
 	struct event_base	*base;
@@ -26,7 +27,12 @@ struct sup {
 	int			 shutting_down;
 	struct apidproc		*apid;
 	struct instances	*instances;
+	struct sampler		*sampler;
+	char			 memory_json[256];	/* "" until read */
 };
+
+/* main.c: the last memory figures, to a new apid as to the running one. */
+void		 sup_send_memory(struct sup *);
 
 /* apidproc.c: the API process, restarted whenever it dies. */
 struct apidproc	*apidproc_new(struct sup *);
@@ -38,6 +44,7 @@ int		 apidproc_reaped(struct apidproc *, pid_t, int status);
 int		 apidproc_stop(struct apidproc *);
 void		 apidproc_kill(struct apidproc *);
 int		 apidproc_alive(const struct apidproc *);
+size_t		 apidproc_pending(const struct apidproc *);	/* bytes unsent */
 /* Queue a message for apid; -1 (and dropped) while there is none. */
 int		 apidproc_send(struct apidproc *, uint32_t type, uint32_t peerid,
 		    const struct chanbuf *);

@@ -11,6 +11,10 @@
  *   FAKE_IGNORE_TERM=1    ignore SIGTERM (then only SIGKILL ends it)
  *   FAKE_SILENT=1         print nothing and never become ready
  *   FAKE_RECORD=FILE      write argv, the environment and open descriptors
+ *   FAKE_LINES=N          once ready, print N lines "fake line I"
+ *   FAKE_SCRIPT=FILE      once ready, print FILE's lines as they are
+ *   FAKE_LINE_MS=N        wait N ms between those lines (default 0)
+ *   FAKE_LINE_BATCH=N     print N lines each time (default 1)
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -113,6 +117,43 @@ on_term(int sig)
 	terminated = 1;
 }
 
+/* The lines printed once ready, one call per line due. */
+struct script {
+	FILE	*f;
+	long	 lines;
+	long	 done;
+	long	 every_ms;
+	long	 batch;
+	long	 next_ms;
+};
+
+static int
+script_step(struct script *sc, long now)
+{
+	char	 buf[70000];
+	long	 i = 0;
+
+	while (now >= sc->next_ms) {
+		if (sc->f != NULL) {
+			if (fgets(buf, sizeof(buf), sc->f) == NULL) {
+				fclose(sc->f);
+				sc->f = NULL;
+				continue;
+			}
+			fputs(buf, stderr);
+		} else if (sc->done < sc->lines)
+			fprintf(stderr, "fake line %ld%s\n", sc->done++,
+			    " ............................................"
+			    "......................................");
+		else
+			return 0;
+		fflush(stderr);
+		if (++i % sc->batch == 0)
+			sc->next_ms += sc->every_ms;
+	}
+	return 1;
+}
+
 static void
 answer(int fd, int ready)
 {
@@ -144,6 +185,8 @@ main(int argc, char *argv[])
 	socklen_t		 sslen;
 	const char		*host = "127.0.0.1", *model = "?", *path;
 	long			 load_ms, exit_ms;
+	struct script		 sc = { NULL, 0, 0, 0, 1, 0 };
+	int			 printing = 0;
 	int			 i, port = 8080, lfd, cfd, on = 1, ready = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -210,7 +253,18 @@ main(int argc, char *argv[])
 			say('I', "srv  llama_server: model loaded");
 			say('I', "srv  llama_server: listening on http://%s:%d",
 			    host, port);
+			if ((path = getenv("FAKE_SCRIPT")) != NULL)
+				sc.f = fopen(path, "r");
+			sc.lines = env_long("FAKE_LINES", 0);
+			sc.every_ms = env_long("FAKE_LINE_MS", 0);
+			sc.batch = env_long("FAKE_LINE_BATCH", 1);
+			if (sc.batch < 1)
+				sc.batch = 1;
+			sc.next_ms = now;
+			printing = sc.f != NULL || sc.lines > 0;
 		}
+		if (printing)
+			printing = script_step(&sc, now);
 		if (exit_ms >= 0 && now >= exit_ms) {
 			say('E', "srv  llama_server: fake exit as asked");
 			return (int)env_long("FAKE_EXIT_STATUS", 1);
@@ -220,6 +274,8 @@ main(int argc, char *argv[])
 			wait = load_ms - now;
 		if (exit_ms >= 0 && exit_ms - now < wait)
 			wait = exit_ms - now;
+		if (printing && sc.next_ms - now < wait)
+			wait = sc.next_ms - now;
 		if (poll(&pfd, 1, wait < 0 ? 0 : (int)wait) == 1 &&
 		    (cfd = accept(lfd, NULL, NULL)) != -1)
 			answer(cfd, ready);

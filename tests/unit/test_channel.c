@@ -1311,6 +1311,44 @@ test_input_cap(void)
 	chan_free(b);
 }
 
+/* chanmsg_bytes: any byte, NUL included, read in place; short input refused. */
+static void
+test_bytes_reader(void)
+{
+	static const char	 raw[] = { 'a', '\0', 'b' };
+	struct chan		*a, *b;
+	struct chanbuf		 cb;
+	struct chanmsg		 m;
+	const uint8_t		*p;
+	const char		*err;
+	size_t			 len;
+
+	mkpair(&a, &b);
+	chanbuf_init(&cb);
+	chanbuf_bytes(&cb, raw, sizeof(raw));
+	chanbuf_bytes(&cb, "", 0);
+	CHECK(chan_send(a, 9, 1, -1, &cb) == 0);
+	CHECK(transfer(a, b, &m, &err) == 1);
+	CHECK(chanmsg_bytes(&m, &p, &len) == 0 && len == 3 &&
+	    memcmp(p, raw, 3) == 0);
+	CHECK(chanmsg_bytes(&m, &p, &len) == 0 && len == 0);
+	CHECK(chanmsg_bytes(&m, &p, &len) == -1);
+	CHECK(chanmsg_end(&m) == 0);
+	chanmsg_clear(&m);
+	/* A length beyond the payload. */
+	chanbuf_reset(&cb);
+	chanbuf_u32(&cb, 100);
+	chanbuf_u8(&cb, 'x');
+	CHECK(chan_send(a, 9, 2, -1, &cb) == 0);
+	CHECK(transfer(a, b, &m, &err) == 1);
+	CHECK(chanmsg_bytes(&m, &p, &len) == -1);
+	CHECK(m.rpos == 0);
+	chanmsg_clear(&m);
+	chanbuf_free(&cb);
+	chan_free(a);
+	chan_free(b);
+}
+
 int
 main(void)
 {
@@ -1334,6 +1372,7 @@ main(void)
 	test_malformed();
 	test_truncated_eof();
 	test_readers();
+	test_bytes_reader();
 	test_unexpected_fd();
 	test_flagged_without_fd();
 	test_ctrunc();

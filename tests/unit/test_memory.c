@@ -48,6 +48,7 @@ static void	test_json(void);
 static void	test_read(void);
 static void	test_sampler(void);
 static void	test_free_pending(void);
+static void	test_low_fds(void);
 static void	test_parent_death(void);
 
 static int
@@ -244,6 +245,8 @@ test_parse(void)
 	/* Only at the start of a line, and the whole name. */
 	CHECK(parse(" MemTotal: 100 kB\nMemAvailable: 50 kB\n", &m) == -1);
 	CHECK(parse("MemTotals: 100 kB\nMemAvailable: 50 kB\n", &m) == -1);
+	CHECK(parse("SwapMemTotal: 100 kB\nMemAvailable: 50 kB\n", &m) ==
+	    -1);
 
 	/* Garbage. */
 	CHECK(parse("hello, world\n\n\x01\xff", &m) == -1);
@@ -258,10 +261,10 @@ test_parse(void)
 	/* More available than there is. */
 	CHECK(parse("MemTotal: 50 kB\nMemAvailable: 100 kB\n", &m) == -1);
 	/* Bytes past 2^64, in digits and by the kB. */
-	CHECK(parse("MemTotal: 99999999999999999999999 kB\n"
-	    "MemAvailable: 50 kB\n", &m) == -1);
+	CHECK(parse("MemTotal: 18446744073709551621 kB\n"
+	    "MemAvailable: 0 kB\n", &m) == -1);
 	CHECK(parse("MemTotal: 18014398509481984 kB\n"
-	    "MemAvailable: 50 kB\n", &m) == -1);
+	    "MemAvailable: 0 kB\n", &m) == -1);
 	CHECK(parse("MemTotal: 18014398509481983 kB\n"
 	    "MemAvailable: 0 kB\n", &m) == 0);
 	CHECK(m.total == (uint64_t)18014398509481983 * KIB);
@@ -514,6 +517,51 @@ out:
 	event_base_free(r.base);
 }
 
+/* Started with stdin and stdout closed, so that the pipe is on 0 and 1:
+ * the child's /dev/null must not cover it. */
+static void
+test_low_fds(void)
+{
+	struct readings	 r;
+	struct sampler	*s = NULL;
+	pid_t		 kids[MAXKIDS];
+	int		 in, out, devnull, pipes;
+
+	memset(&r, 0, sizeof(r));
+	if ((r.base = event_base_new()) == NULL) {
+		CHECK(r.base != NULL);
+		return;
+	}
+	in = fcntl(STDIN_FILENO, F_DUPFD_CLOEXEC, 3);
+	out = fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, 3);
+	CHECK(in != -1 && out != -1);
+	if (in == -1 || out == -1)
+		goto out;
+	close(STDIN_FILENO);
+	close(STDOUT_FILENO);
+	s = sampler_start(r.base, 1, on_reading, &r);
+	CHECK(s != NULL);
+	CHECK(fcntl(STDIN_FILENO, F_GETFD) != -1);
+	if (s == NULL)
+		goto out;
+	CHECK(run_until(&r, 2, 10000) == 0);
+	CHECK(r.bad == 0);
+	CHECK(children(getpid(), kids, MAXKIDS) == 1);
+	CHECK(child_fds(kids[0], &devnull, &pipes) == 4);
+	CHECK(devnull == 3 && pipes == 1);
+out:
+	sampler_free(s);
+	if (in != -1) {
+		dup2(in, STDIN_FILENO);
+		close(in);
+	}
+	if (out != -1) {
+		dup2(out, STDOUT_FILENO);
+		close(out);
+	}
+	event_base_free(r.base);
+}
+
 /*
  * The sampler dies with SIGKILL as soon as its parent dies, not a second
  * later from SIGPIPE.  We become the subreaper to collect the orphan.
@@ -539,9 +587,10 @@ test_parent_death(void)
 		if ((r.base = event_base_new()) == NULL ||
 		    sampler_start(r.base, 1, on_reading, &r) == NULL ||
 		    run_until(&r, 1, 10000) != 0 ||
-		    children(getpid(), kids, MAXKIDS) != 1)
+		    children(getpid(), kids, MAXKIDS) != 1 ||
+		    write(p[1], &kids[0], sizeof(kids[0])) !=
+		    (ssize_t)sizeof(kids[0]))
 			_exit(1);
-		(void)write(p[1], &kids[0], sizeof(kids[0]));
 		_exit(0);
 	}
 	close(p[1]);
@@ -571,6 +620,7 @@ main(void)
 	test_read();
 	test_sampler();
 	test_free_pending();
+	test_low_fds();
 	test_parent_death();
 	CHECK(count_fds() == fds);
 	T_DONE();

@@ -1,0 +1,31 @@
+/*
+ * logring.h: an instance's last LOG_BUFFER_SIZE output lines, each with
+ * its seq and local timestamp: the only copy, kept across API process
+ * restarts, from which history and live lines are sent to apid.
+ */
+#ifndef SOLAR_LOGRING_H
+#define SOLAR_LOGRING_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct chanbuf;
+struct logring;
+
+struct logring	*logring_new(size_t cap);
+void		 logring_free(struct logring *);
+/* Append a line; it gets the next seq.  The oldest line goes when full. */
+void		 logring_push(struct logring *, const char *ts, const char *text,
+		    size_t len);
+uint64_t	 logring_next_seq(const struct logring *);	/* seq of the next line */
+uint64_t	 logring_first_seq(const struct logring *);	/* oldest held */
+/*
+ * Encode held lines from seq `from` (raised to the oldest held) as
+ * "u64 first seq, u32 count, per line: str timestamp, str text", at most
+ * max_bytes of lines (at least one).  Returns the seq after the last line
+ * encoded; from itself when there is nothing to encode.
+ */
+uint64_t	 logring_encode(const struct logring *, uint64_t from,
+		    size_t max_bytes, struct chanbuf *);
+
+#endif
