@@ -26,6 +26,10 @@ struct apid {
 	unsigned int		 log_buffer_size;
 	unsigned int		 http_timeout_s;
 	int			 allow_extra_args;
+	unsigned int		 max_connections;
+	unsigned int		 ws_max_clients;
+	unsigned int		 ws_max_per_instance;
+	int			 sandbox;
 	int			 serving;
 	char			*memory_json;	/* NULL until the sampler has read */
 };
@@ -82,6 +86,13 @@ void	api_state_ws(struct evhttp_request *, const char **, size_t);
 void	api_state(struct evhttp_request *, const char **, size_t);
 void	api_last_generation(struct evhttp_request *, const char **, size_t);
 void	api_memory(struct evhttp_request *, const char **, size_t);
+
+/* sandbox.c */
+int	sandbox_apply(int enabled, unsigned int max_connections, char *err,
+	    size_t errlen);
+
+/* testhook.c (test builds only): tries what the sandbox forbids. */
+void	api_test_escape(struct evhttp_request *, const char **, size_t);
 
 /* routes.c: the route table and its handlers. */
 enum route_public {

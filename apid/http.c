@@ -15,9 +15,11 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 #include <sodium.h>
 
 #include "apid.h"
+#include "conns.h"
 #include "json.h"
 #include "log.h"
 #include "strbuf.h"
@@ -76,7 +78,9 @@ static void
 http_send_rawn(struct evhttp_request *req, int code, const char *ctype,
     const char *body, size_t len)
 {
-	struct evbuffer	*buf;
+	struct evhttp_connection	*evcon;
+	struct bufferevent		*bev;
+	struct evbuffer			*buf;
 
 	if (ctype != NULL)
 		evhttp_add_header(evhttp_request_get_output_headers(req),
@@ -87,8 +91,13 @@ http_send_rawn(struct evhttp_request *req, int code, const char *ctype,
 	}
 	if (body != NULL)
 		evbuffer_add(buf, body, len);
+	/* Taken first: the connection may be gone once the reply is sent. */
+	evcon = evhttp_request_get_connection(req);
+	bev = evcon != NULL ? evhttp_connection_get_bufferevent(evcon) : NULL;
 	evhttp_send_reply(req, code, http_reason(code), buf);
 	evbuffer_free(buf);
+	if (bev != NULL)
+		conns_answered(bev);
 }
 
 static void
@@ -253,9 +262,12 @@ http_dispatch(struct evhttp_request *req, void *arg)
 	char			 storage[4096], allow[64];
 	unsigned int		 allowed;
 	enum evhttp_cmd_type	 method = evhttp_request_get_command(req);
+	struct evhttp_connection *evcon;
 	size_t			 nparams;
 
 	(void)arg;
+	if ((evcon = evhttp_request_get_connection(req)) != NULL)
+		conns_request(evhttp_connection_get_bufferevent(evcon));
 	path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
 	if (path == NULL || *path == '\0')
 		path = "/";
@@ -292,22 +304,11 @@ http_dispatch(struct evhttp_request *req, void *arg)
 	rt->handler(req, params, nparams);
 }
 
-/* Large bodies leave in one write instead of libevent's 16 KiB slices. */
-static struct bufferevent *
-http_new_bev(struct event_base *base, void *arg)
-{
-	struct bufferevent	*bev;
-
-	(void)arg;
-	bev = bufferevent_socket_new(base, -1, BEV_OPT_CLOSE_ON_FREE);
-	if (bev != NULL)
-		bufferevent_set_max_single_write(bev, EV_SSIZE_MAX);
-	return bev;
-}
-
 int
 http_setup(struct apid *a, int listen_fd)
 {
+	struct evhttp_bound_socket	*bound;
+
 	crypto_generichash(key_hash, sizeof(key_hash),
 	    (const unsigned char *)a->api_key, strlen(a->api_key), NULL, 0);
 	if ((a->http = evhttp_new(a->base)) == NULL)
@@ -316,11 +317,13 @@ http_setup(struct apid *a, int listen_fd)
 	evhttp_set_max_headers_size(a->http, HTTP_MAX_HEADERS);
 	evhttp_set_max_body_size(a->http, HTTP_MAX_BODY);
 	evhttp_set_timeout(a->http, (int)a->http_timeout_s);
-	evhttp_set_bevcb(a->http, http_new_bev, NULL);
+	evhttp_set_bevcb(a->http, conns_new_bev, NULL);
 	evhttp_set_gencb(a->http, http_dispatch, a);
-	if (evhttp_accept_socket(a->http, listen_fd) == -1)
+	if ((bound = evhttp_accept_socket_with_handle(a->http, listen_fd)) ==
+	    NULL)
 		return -1;
-	return 0;
+	return conns_setup(a->base, evhttp_bound_socket_get_listener(bound),
+	    a->max_connections, (int)a->http_timeout_s);
 }
 
 void
@@ -331,4 +334,5 @@ http_teardown(struct apid *a)
 	if (a->http != NULL)
 		evhttp_free(a->http);
 	a->http = NULL;
+	conns_teardown();
 }

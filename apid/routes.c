@@ -49,6 +49,9 @@ static const struct route routes[] = {
 	{ "/instances/{id}/last-generation", EVHTTP_REQ_GET, ROUTE_PRIVATE,
 	    api_last_generation },
 	{ "/memory", EVHTTP_REQ_GET, ROUTE_PRIVATE, api_memory },
+#ifdef SOLAR_TEST_HOOKS
+	{ "/_test/escape", EVHTTP_REQ_POST, ROUTE_PRIVATE, api_test_escape },
+#endif
 };
 
 /* Match one segment-wise pattern; "{x}" takes any non-empty segment. */

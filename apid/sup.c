@@ -47,8 +47,9 @@ sup_fail(struct apid *a, const char *why)
 static int
 sup_hello(struct apid *a, struct chanmsg *m)
 {
-	uint32_t	 version, bufsize, verbose, timeout;
-	uint8_t		 allow_extra;
+	uint32_t	 version, bufsize, verbose, timeout, maxconn, wsmax, wsper;
+	uint8_t		 allow_extra, sandbox;
+	char		 err[256];
 	int		 fd;
 
 	if (a->serving)
@@ -64,11 +65,18 @@ sup_hello(struct apid *a, struct chanmsg *m)
 	    chanmsg_u32(m, &bufsize) == -1 || chanmsg_u32(m, &verbose) == -1 ||
 	    chanmsg_u32(m, &timeout) == -1 || timeout == 0 ||
 	    chanmsg_u8(m, &allow_extra) == -1 || allow_extra > 1 ||
+	    chanmsg_u32(m, &maxconn) == -1 || maxconn == 0 ||
+	    chanmsg_u32(m, &wsmax) == -1 || chanmsg_u32(m, &wsper) == -1 ||
+	    chanmsg_u8(m, &sandbox) == -1 || sandbox > 1 ||
 	    chanmsg_end(m) == -1 || (fd = chanmsg_take_fd(m)) == -1)
 		return -1;
 	a->log_buffer_size = bufsize;
 	a->http_timeout_s = timeout;
 	a->allow_extra_args = allow_extra;
+	a->max_connections = maxconn;
+	a->ws_max_clients = wsmax;
+	a->ws_max_per_instance = wsper;
+	a->sandbox = sandbox;
 	log_setverbose((int)verbose);
 	if (http_setup(a, fd) == -1) {
 		close(fd);
@@ -77,6 +85,13 @@ sup_hello(struct apid *a, struct chanmsg *m)
 	}
 	a->serving = 1;
 	log_set_sink(sup_log_sink, a);
+	/* Everything is in hand: from here on, no files, no new processes. */
+	if (sandbox_apply(a->sandbox, a->max_connections, err,
+	    sizeof(err)) == -1) {
+		log_warnx("cannot sandbox the API process: %s", err);
+		(void)chan_flush(a->chan);
+		exit(1);
+	}
 	log_debug("serving (protocol %u, pid %ld)", version, (long)getpid());
 	if (chan_send_empty(a->chan, MSG_READY, 0) == -1)
 		return -1;

@@ -361,6 +361,18 @@ wss_start_state(struct wsess *s)
 	wss_pump(s);
 }
 
+static unsigned int
+wss_per_instance(const char *id)
+{
+	struct wsess	*s;
+	unsigned int	 n = 0;
+
+	TAILQ_FOREACH(s, &sessions, entry)
+		if (strcmp(s->id, id) == 0)
+			n++;
+	return n;
+}
+
 void
 wss_upgrade(struct evhttp_request *req, enum wss_kind kind, const char *id)
 {
@@ -376,6 +388,11 @@ wss_upgrade(struct evhttp_request *req, enum wss_kind kind, const char *id)
 	    ws_accept_key(evhttp_find_header(in, "Sec-WebSocket-Key"),
 	    accept) == -1) {
 		http_reply_detail(req, 404, "Not Found");
+		return;
+	}
+	if (nsessions >= apid->ws_max_clients ||
+	    wss_per_instance(id) >= apid->ws_max_per_instance) {
+		http_reply_detail(req, 503, "Too many WebSocket clients");
 		return;
 	}
 	if ((s = calloc(1, sizeof(*s))) == NULL) {

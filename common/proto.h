@@ -15,7 +15,9 @@ enum msg_type {
 	/* 1..99: supervisor to apid */
 	MSG_HELLO = 1,		/* u32 version, str api_key, u32 log_buffer_size,
 				   u32 verbose, u32 http_timeout_s,
-				   u8 allow_extra_args; fd: listener */
+				   u8 allow_extra_args, u32 max_connections,
+				   u32 ws_max_clients, u32 ws_max_per_instance,
+				   u8 sandbox; fd: listener */
 	MSG_INSTANCE = 2,	/* instance */
 	MSG_INSTANCE_GONE = 3,	/* str id */
 	MSG_LOG_LINES = 4,

@@ -72,6 +72,15 @@ static const struct key keys[] = {
 	    offsetof(struct settings, allow_extra_args), NULL, 1, 0, 1 },
 	{ "HTTP_TIMEOUT_S", KIND_INT,
 	    offsetof(struct settings, http_timeout_s), NULL, 60, 1, 3600 },
+	{ "MAX_CONNECTIONS", KIND_INT,
+	    offsetof(struct settings, max_connections), NULL, 512, 1, 60000 },
+	{ "WS_MAX_CLIENTS", KIND_INT,
+	    offsetof(struct settings, ws_max_clients), NULL, 256, 1, 60000 },
+	{ "WS_MAX_PER_INSTANCE", KIND_INT,
+	    offsetof(struct settings, ws_max_per_instance), NULL, 32, 1,
+	    60000 },
+	{ "SANDBOX", KIND_BOOL,
+	    offsetof(struct settings, sandbox), NULL, 1, 0, 1 },
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 

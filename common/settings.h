@@ -21,6 +21,10 @@ struct settings {
 	int	 start_stall_s;
 	int	 allow_extra_args;
 	int	 http_timeout_s;	/* extension: idle and request deadline */
+	int	 max_connections;	/* extension */
+	int	 ws_max_clients;	/* extension: in total */
+	int	 ws_max_per_instance;	/* extension */
+	int	 sandbox;		/* extension: apid's seccomp and Landlock */
 };
 
 void	settings_defaults(struct settings *);

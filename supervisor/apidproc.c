@@ -227,6 +227,10 @@ apidproc_hello(struct apidproc *ap)
 	chanbuf_u32(&b, (uint32_t)ap->sup->verbose);
 	chanbuf_u32(&b, (uint32_t)ap->sup->settings.http_timeout_s);
 	chanbuf_u8(&b, (uint8_t)ap->sup->settings.allow_extra_args);
+	chanbuf_u32(&b, (uint32_t)ap->sup->settings.max_connections);
+	chanbuf_u32(&b, (uint32_t)ap->sup->settings.ws_max_clients);
+	chanbuf_u32(&b, (uint32_t)ap->sup->settings.ws_max_per_instance);
+	chanbuf_u8(&b, (uint8_t)ap->sup->settings.sandbox);
 	/* The channel owns lfd from here, even when sending fails. */
 	rc = chan_send(ap->chan, MSG_HELLO, 0, lfd, &b);
 	chanbuf_free(&b);

@@ -106,7 +106,9 @@ same(const struct settings *a, const struct settings *b)
 	    a->stop_timeout_s == b->stop_timeout_s &&
 	    a->start_stall_s == b->start_stall_s &&
 	    a->allow_extra_args == b->allow_extra_args &&
-	    a->http_timeout_s == b->http_timeout_s;
+	    a->http_timeout_s == b->http_timeout_s &&
+	    a->max_connections == b->max_connections &&
+	    a->sandbox == b->sandbox;
 }
 
 /* A state unlike the defaults, so that "unchanged" means something. */
@@ -191,6 +193,10 @@ test_defaults(void)
 	CHECK(s.start_stall_s == 600);
 	CHECK(s.allow_extra_args == 1);
 	CHECK(s.http_timeout_s == 60);
+	CHECK(s.max_connections == 512);
+	CHECK(s.ws_max_clients == 256);
+	CHECK(s.ws_max_per_instance == 32);
+	CHECK(s.sandbox == 1);
 
 	settings_free(&s);
 	CHECK(s.api_key == NULL && s.host == NULL && s.config_file == NULL &&
@@ -204,7 +210,9 @@ test_keys(void)
 	static const char *const all[] = { "API_KEY", "HOST", "PORT",
 	    "CONFIG_FILE", "LOG_DIR", "START_PORT", "MAX_RETRIES",
 	    "LOG_BUFFER_SIZE", "LLAMA_SERVER", "STOP_TIMEOUT_S",
-	    "START_STALL_S", "ALLOW_EXTRA_ARGS", "HTTP_TIMEOUT_S" };
+	    "START_STALL_S", "ALLOW_EXTRA_ARGS", "HTTP_TIMEOUT_S",
+	    "MAX_CONNECTIONS", "WS_MAX_CLIENTS", "WS_MAX_PER_INSTANCE",
+	    "SANDBOX" };
 	size_t	 i;
 
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
