@@ -47,10 +47,16 @@ child_write_log(struct child *c, const char *buf, size_t len)
 		if (n == -1 && errno == EINTR)
 			continue;
 		if (n == -1) {
+			/* Said once; the output keeps flowing to the API. */
 			if (!c->log_failed)
-				log_warn("%s", c->logpath);
+				log_warn("cannot write %s; its lines are lost "
+				    "until it can be written again", c->logpath);
 			c->log_failed = 1;
 			return;
+		}
+		if (c->log_failed) {
+			log_info("%s can be written again", c->logpath);
+			c->log_failed = 0;
 		}
 		buf += n;
 		len -= (size_t)n;

@@ -61,6 +61,14 @@ struct waiter {
 };
 TAILQ_HEAD(waiters, waiter);
 
+/* How to take a client's change back when it cannot be saved. */
+enum undo_kind {
+	UNDO_NONE = 0,
+	UNDO_CREATE,		/* remove the new instance */
+	UNDO_UPDATE,		/* put the old config back */
+	UNDO_DELETE,		/* put the instance back where it was */
+};
+
 /* An answer waiting for the save that makes it true. */
 struct reply {
 	TAILQ_ENTRY(reply)	 entry;
@@ -71,6 +79,10 @@ struct reply {
 	char			*message;
 	struct instance		 inst;
 	int			 has_inst;
+	enum undo_kind		 undo;
+	struct inst_config	 old_config;	/* UNDO_UPDATE */
+	struct sinst		*deleted;	/* UNDO_DELETE, until saved */
+	size_t			 position;	/* UNDO_DELETE */
 };
 TAILQ_HEAD(replies, reply);
 
@@ -106,6 +118,7 @@ struct instances {
 };
 
 static void	sm_attempt(struct sinst *);
+static int	running_like(const struct sinst *);
 static void	instances_on_ship(evutil_socket_t, short, void *);
 static struct sinst *sinst_find(struct instances *, const char *);
 static void	sm_answer_waiters(struct sinst *, enum wait_kind);
@@ -150,13 +163,65 @@ publish_gone(struct instances *is, const char *id)
 	chanbuf_free(&b);
 }
 
+static void	sinst_free(struct sinst *);
+
 static void
 reply_free(struct reply *r)
 {
 	free(r->message);
 	if (r->has_inst)
 		instance_free(&r->inst);
+	if (r->undo == UNDO_UPDATE)
+		inst_config_free(&r->old_config);
+	if (r->deleted != NULL)
+		sinst_free(r->deleted);
 	free(r);
+}
+
+/* The change could not be saved: as if it had never been asked for. */
+static void
+reply_undo(struct reply *r)
+{
+	struct instances	*is = r->is;
+	struct sinst		*si, *at;
+	size_t			 i = 0;
+
+	switch (r->undo) {
+	case UNDO_NONE:
+		break;
+	case UNDO_CREATE:
+		if ((si = sinst_find(is, r->inst.id)) == NULL ||
+		    running_like(si))
+			break;
+		TAILQ_REMOVE(&is->list, si, entry);
+		publish_gone(is, si->inst.id);
+		sinst_free(si);
+		break;
+	case UNDO_UPDATE:
+		if ((si = sinst_find(is, r->inst.id)) == NULL ||
+		    running_like(si))
+			break;
+		inst_config_free(&si->inst.config);
+		si->inst.config = r->old_config;
+		inst_config_init(&r->old_config);
+		r->undo = UNDO_NONE;
+		publish(si);
+		break;
+	case UNDO_DELETE:
+		si = r->deleted;
+		r->deleted = NULL;
+		TAILQ_FOREACH(at, &is->list, entry)
+			if (i++ == r->position)
+				break;
+		if (at != NULL)
+			TAILQ_INSERT_BEFORE(at, si, entry);
+		else
+			TAILQ_INSERT_TAIL(&is->list, si, entry);
+		publish(si);
+		break;
+	}
+	/* What the store writes next no longer has the change. */
+	store_save(is->store, NULL, NULL);
 }
 
 static void
@@ -186,13 +251,14 @@ reply_saved(const char *err, void *arg)
 		r->outcome = REPLY_ERROR;
 		free(r->message);
 		r->message = strdup(err);
+		reply_undo(r);
 	}
 	reply_send(r);
 	reply_free(r);
 }
 
 /* Answer once the current state is on disk. */
-static void
+static struct reply *
 answer(struct instances *is, unsigned int gen, uint32_t peerid,
     enum reply_outcome outcome, const char *message,
     const struct instance *inst)
@@ -214,6 +280,7 @@ answer(struct instances *is, unsigned int gen, uint32_t peerid,
 	}
 	TAILQ_INSERT_TAIL(&is->replies, r, entry);
 	store_save(is->store, reply_saved, r);
+	return r;
 }
 
 /* A change solar-host made by itself: pushed now, saved soon. */
@@ -969,14 +1036,16 @@ req_create(struct instances *is, unsigned int gen, uint32_t peerid,
 	si = sinst_new(is, &inst);
 	log_info("instance %s (%s) created", si->inst.id, si->inst.config.alias);
 	publish(si);
-	answer(is, gen, peerid, REPLY_OK, NULL, &si->inst);
+	answer(is, gen, peerid, REPLY_OK, NULL, &si->inst)->undo = UNDO_CREATE;
 }
 
 static void
 req_update(struct instances *is, unsigned int gen, uint32_t peerid,
     struct sinst *si, struct inst_config *cfg)
 {
-	const char	*why;
+	struct inst_config	 old;
+	struct reply		*r;
+	const char		*why;
 
 	if (running_like(si)) {
 		answer(is, gen, peerid, REPLY_CONFLICT, NULL, &si->inst);
@@ -988,26 +1057,40 @@ req_update(struct instances *is, unsigned int gen, uint32_t peerid,
 		return;
 	}
 	evtimer_del(si->ev_retry);	/* a failed one's pending restart */
-	inst_config_free(&si->inst.config);
+	old = si->inst.config;
 	si->inst.config = *cfg;
 	inst_config_init(cfg);
 	publish(si);
-	answer(is, gen, peerid, REPLY_OK, NULL, &si->inst);
+	r = answer(is, gen, peerid, REPLY_OK, NULL, &si->inst);
+	r->undo = UNDO_UPDATE;
+	r->old_config = old;
 }
 
 static void
 req_delete(struct instances *is, unsigned int gen, uint32_t peerid,
     struct sinst *si)
 {
+	struct sinst	*at;
+	struct reply	*r;
+	size_t		 position = 0;
+
 	if (running_like(si)) {
 		answer(is, gen, peerid, REPLY_CONFLICT, NULL, &si->inst);
 		return;
 	}
+	TAILQ_FOREACH(at, &is->list, entry) {
+		if (at == si)
+			break;
+		position++;
+	}
 	TAILQ_REMOVE(&is->list, si, entry);
 	publish_gone(is, si->inst.id);
-	answer(is, gen, peerid, REPLY_OK, NULL, &si->inst);
 	log_info("instance %s (%s) deleted", si->inst.id, si->inst.config.alias);
-	sinst_free(si);
+	/* Kept aside until the save: it may have to come back. */
+	r = answer(is, gen, peerid, REPLY_OK, NULL, &si->inst);
+	r->undo = UNDO_DELETE;
+	r->deleted = si;
+	r->position = position;
 }
 
 static void

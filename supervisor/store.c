@@ -225,8 +225,9 @@ store_save_now(struct store *st, char *err, size_t errlen)
 		snprintf(err, errlen, "%s: out of memory", st->path);
 		goto out;
 	}
+	/* It holds every instance's key: for our user's eyes only. */
 	fd = open(st->tmppath, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC |
-	    O_NOFOLLOW, 0644);
+	    O_NOFOLLOW, 0600);
 	if (fd == -1) {
 		snprintf(err, errlen, "cannot create %s: %s", st->tmppath,
 		    strerror(errno));

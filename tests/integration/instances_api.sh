@@ -10,6 +10,8 @@ expect_body '[]' "empty list"
 [ "$(cat config.json)" = '{
   "instances": []
 }' ] || fail "config.json on first start: $(cat config.json)"
+# It will hold every instance's key.
+[ "$(stat -c %a config.json)" = 600 ] || fail "config.json mode $(stat -c %a config.json)"
 
 # The README's workflow config.
 api POST /instances '{"config":{"model":"/m.gguf","alias":"my-model:8b","threads":4,"n_gpu_layers":999,"temp":0.7,"top_p":0.9,"top_k":40,"min_p":0.05,"ctx_size":8192,"host":"0.0.0.0","api_key":"instance-key"}}'

@@ -1,0 +1,119 @@
+#!/bin/sh
+# faults.sh: apid killed with requests in flight; config.json that cannot
+# be written; LOG_DIR on a full file system; a child that floods its
+# output.
+. "$(dirname "$0")/lib.sh"
+WS=$top_builddir/tests/helpers/wsclient
+
+# --- apid killed while requests are in flight --------------------------
+STOP_TIMEOUT_S=3 start_daemon
+create steady
+api POST "/instances/$ID/start"
+STEADY=$ID
+SPID=$(jqb .instance.pid)
+create stubborn '"env":{"FAKE_IGNORE_TERM":"1"}'
+api POST "/instances/$ID/start"
+STUB=$ID
+curl -s -o /dev/null -X POST -H "X-API-Key: $KEY" \
+    "http://127.0.0.1:$PORT/instances/$STUB/stop" &
+CURL=$!
+wait_until status_is "$STUB" stopping || fail "never stopping"
+OLD=$(apid_pid)
+kill -KILL "$OLD"
+wait "$CURL" 2>/dev/null
+new_apid() { _n=$(apid_pid); [ -n "$_n" ] && [ "$_n" != "$OLD" ] && healthy; }
+wait_until new_apid || fail "no new API process"
+wait_until status_is "$STUB" stopped || fail "the stop in flight did not finish"
+[ "$(field "$STEADY" .pid)" = "$SPID" ] || fail "the running instance was touched"
+kill -0 "$SPID" || fail "the running child died"
+stop_daemon TERM
+pass "apid killed with a request in flight"
+
+# --- config.json that cannot be written: 500 and nothing changes -------
+if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
+	D=$TMP/ro
+	chmod 755 "$TMP"
+	mkdir "$D"
+	chown nobody "$D"
+	PORT=
+	CONFIG_FILE=$D/config.json LOG_DIR=$D/logs start_daemon -u nobody
+	create keep
+	KEEP=$ID
+	cp "$D/config.json" "$TMP/cfg.before"
+	api GET /instances
+	LIST=$BODY
+	chmod 555 "$D"
+	api POST /instances '{"config":{"model":"m","alias":"new","api_key":"k"}}'
+	expect_code 500 "create with config.json unwritable"
+	case $BODY in *"config.json"*) ;; *) fail "500 body: $BODY" ;; esac
+	api PUT "/instances/$KEEP" '{"config":{"model":"m2","alias":"changed","api_key":"k"}}'
+	expect_code 500 "update with config.json unwritable"
+	api DELETE "/instances/$KEEP"
+	expect_code 500 "delete with config.json unwritable"
+	api GET /instances
+	[ "$BODY" = "$LIST" ] || fail "the instances changed: $BODY, was $LIST"
+	cmp "$D/config.json" "$TMP/cfg.before" || fail "config.json changed"
+	chmod 755 "$D"
+	api POST /instances '{"config":{"model":"m","alias":"later","api_key":"k"}}'
+	expect_code 200 "create once config.json is writable again"
+	stop_daemon TERM
+	pass "config.json unwritable: 500, nothing changed"
+else
+	echo "not root or no user nobody: the unwritable config.json case is skipped"
+fi
+
+# --- a child that writes 100 MB as fast as it can ----------------------
+PORT=
+start_daemon
+create flood '"env":{"FAKE_LINES":"1100000"}'
+api POST "/instances/$ID/start"
+[ "$(jqb .instance.status)" = running ] || fail "flood start: $BODY"
+# The API answers promptly all along.
+SLOW=0
+big() { [ "$(cat logs/flood_*.log | wc -c)" -ge 100000000 ]; }
+END=$(( $(date +%s) + 120 ))
+while ! big; do
+	[ "$(date +%s)" -lt "$END" ] || fail "the flood did not reach the log file in time"
+	T=$(curl -s -o /dev/null -w '%{time_total}' --max-time 5 "http://127.0.0.1:$PORT/health")
+	awk -v t="$T" 'BEGIN { exit !(t > 1.0) }' && SLOW=$((SLOW + 1))
+done
+[ "$SLOW" -le 2 ] || fail "/health took over a second $SLOW times during the flood"
+api GET "/instances/$ID"
+[ "$(jqb .status)" = running ] || fail "the flooding child is not running: $BODY"
+stop_daemon TERM
+pass "100 MB of output: the child never blocks, the API never stalls"
+
+# --- LOG_DIR on a full file system --------------------------------------
+if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null; then
+	echo "cannot make a private mount namespace: the full-disk case is skipped"
+	exit 0
+fi
+mkdir "$TMP/full"
+PORT=$("$FREEPORT")
+API_KEY=$KEY HOST=127.0.0.1 PORT=$PORT LLAMA_SERVER=$FAKE \
+    START_PORT=$(start_port) LOG_DIR=$TMP/full \
+    CONFIG_FILE=$TMP/full-config.json \
+    unshare -m --propagation private sh -c '
+	mount -t tmpfs -o size=256k tmpfs "$1" &&
+	head -c 200k /dev/zero >"$1/filler" &&
+	exec "$2" -d' sh "$TMP/full" "$SOLAR_HOST" 2>>"$TMP/stderr" &
+DAEMON_PID=$!
+wait_until healthy || fail "daemon in a mount namespace did not start"
+create filler '"env":{"FAKE_LINES":"30000","FAKE_LINE_MS":"1","FAKE_LINE_BATCH":"2"}'
+FID=$ID
+# 30000 lines and the fake's 4 lines of start-up.
+"$WS" -k "$KEY" -n 30004 -t 90 "$PORT" "/instances/$FID/logs?since=0" >"$TMP/full.ws" &
+WSP=$!
+api POST "/instances/$FID/start"
+full() { grep -q "cannot write .*filler_.*No space left" "$TMP/stderr"; }
+wait_until full || fail "the full disk was not reported: $(tail -3 "$TMP/stderr")"
+api GET "/instances/$FID"
+[ "$(jqb .status)" = running ] || fail "the child stopped on a full disk: $BODY"
+nsenter -t "$DAEMON_PID" -m rm -f "$TMP/full/filler" || fail "cannot free space"
+recovered() { grep -q "filler_.*can be written again" "$TMP/stderr"; }
+wait_until recovered || fail "no recovery once space returned"
+wait "$WSP" 2>/dev/null
+[ "$(grep -c '"line":"fake line' "$TMP/full.ws")" = 30000 ] ||
+    fail "lines lost for the WebSocket client: $(grep -c '"line":"fake line' "$TMP/full.ws") of 30000"
+stop_daemon TERM
+pass "full LOG_DIR: children run, clients get every line, writing resumes"
