@@ -67,7 +67,8 @@ PORT=
 start_daemon
 create flood '"env":{"FAKE_LINES":"1100000"}'
 api POST "/instances/$ID/start"
-[ "$(jqb .instance.status)" = running ] || fail "flood start: $BODY"
+expect_code 200 "flood start"
+wait_until status_is "$ID" running || fail "the flooding child never ran"
 # The API answers promptly all along.
 SLOW=0
 big() { [ "$(cat logs/flood_*.log | wc -c)" -ge 100000000 ]; }
@@ -77,7 +78,10 @@ while ! big; do
 	T=$(curl -s -o /dev/null -w '%{time_total}' --max-time 5 "http://127.0.0.1:$PORT/health")
 	awk -v t="$T" 'BEGIN { exit !(t > 1.0) }' && SLOW=$((SLOW + 1))
 done
-[ "$SLOW" -le 2 ] || fail "/health took over a second $SLOW times during the flood"
+# Timing means little under AddressSanitizer: not judged there.
+if ! ldd "$SOLAR_HOST" | grep -q libasan; then
+	[ "$SLOW" -le 2 ] || fail "/health took over a second $SLOW times during the flood"
+fi
 api GET "/instances/$ID"
 [ "$(jqb .status)" = running ] || fail "the flooding child is not running: $BODY"
 stop_daemon TERM
