@@ -42,6 +42,7 @@ struct apidproc {
 	struct timespec	 started;
 	int		 failures;	/* deaths in a row, each soon after start */
 	int		 ready;
+	int		 notified;
 	unsigned int	 gen;
 };
 
@@ -123,6 +124,11 @@ apidproc_dispatch(struct apidproc *ap, struct chanmsg *m)
 			return -1;
 		ap->ready = 1;
 		log_debug("API process %ld serves", (long)ap->pid);
+		/* The first time only: later ones are restarts. */
+		if (!ap->notified) {
+			notify_send("READY=1");
+			ap->notified = 1;
+		}
 		return 0;
 	case MSG_LOG:
 		if (chanmsg_u32(m, &prio) == -1 || chanmsg_str(m, &text) == -1 ||

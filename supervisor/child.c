@@ -178,6 +178,22 @@ child_drain(struct child *c)
 }
 
 void
+child_reopen_log(struct child *c, const char *log_dir)
+{
+	char	 err[512];
+	int	 fd;
+
+	if ((fd = logfile_open(log_dir, c->logpath, err, sizeof(err))) == -1) {
+		log_warnx("%s", err);
+		return;
+	}
+	if (c->logfd != -1)
+		close(c->logfd);
+	c->logfd = fd;
+	c->log_failed = 0;
+}
+
+void
 child_free(struct child *c)
 {
 	if (c == NULL)

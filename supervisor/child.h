@@ -26,6 +26,8 @@ pid_t		 child_pid(const struct child *);
 void		 child_signal(struct child *, int sig);	/* to its process group */
 /* After it was reaped: read what is left in the pipe, end the last line. */
 void		 child_drain(struct child *);
+/* Open this start's log file again by its name (after a rotation). */
+void		 child_reopen_log(struct child *, const char *log_dir);
 void		 child_free(struct child *);
 
 #endif

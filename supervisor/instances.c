@@ -983,6 +983,16 @@ instances_running(const struct instances *is)
 	return n;
 }
 
+void
+instances_reopen_logs(struct instances *is)
+{
+	struct sinst	*si;
+
+	TAILQ_FOREACH(si, &is->list, entry)
+		if (si->child != NULL)
+			child_reopen_log(si->child, is->sup->settings.log_dir);
+}
+
 int
 instances_shutdown(struct instances *is)
 {

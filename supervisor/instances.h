@@ -37,6 +37,8 @@ int		 instances_reaped(struct instances *, pid_t, int status);
 /* Stop every child at once; the number still running. */
 int		 instances_shutdown(struct instances *);
 int		 instances_running(const struct instances *);
+/* SIGHUP: every running child's log file is opened again by its name. */
+void		 instances_reopen_logs(struct instances *);
 /* config.json's content (store_build_fn). */
 void		 instances_build(struct strbuf *, void *);
 

@@ -71,11 +71,23 @@ on_terminate(evutil_socket_t sig, short what, void *arg)
 		return;
 	log_info("%s received, shutting down",
 	    sig == SIGINT ? "SIGINT" : "SIGTERM");
+	notify_send("STOPPING=1");
 	sup.shutting_down = 1;
 	(void)instances_shutdown(sup.instances);
 	if (apidproc_stop(sup.apid))
 		evtimer_add(timeout, &tv);
 	shutdown_check();
+}
+
+/* After logrotate moved them: every running child's log file anew. */
+static void
+on_sighup(evutil_socket_t sig, short what, void *arg)
+{
+	(void)sig;
+	(void)what;
+	(void)arg;
+	log_info("SIGHUP received, reopening log files");
+	instances_reopen_logs(sup.instances);
 }
 
 static void
@@ -181,7 +193,7 @@ apid_path(void)
 int
 main(int argc, char *argv[])
 {
-	struct event	*ev_term, *ev_int, *ev_chld, *ev_timeout;
+	struct event	*ev_term, *ev_int, *ev_chld, *ev_hup, *ev_timeout;
 	const char	*envfile = ".env", *user = NULL;
 	struct instance	*loaded = NULL;
 	size_t		 nloaded = 0;
@@ -238,7 +250,8 @@ main(int argc, char *argv[])
 	}
 
 	signal(SIGPIPE, SIG_IGN);
-	signal(SIGHUP, SIG_IGN);	/* reserved: nothing to reload yet */
+	signal(SIGHUP, SIG_IGN);	/* until the event loop handles it */
+	notify_init();
 
 	sup.listen_fd = listener_open(sup.settings.host, sup.settings.port,
 	    err, sizeof(err));
@@ -272,9 +285,13 @@ main(int argc, char *argv[])
 	ev_term = evsignal_new(sup.base, SIGTERM, on_terminate, ev_timeout);
 	ev_int = evsignal_new(sup.base, SIGINT, on_terminate, ev_timeout);
 	ev_chld = evsignal_new(sup.base, SIGCHLD, on_sigchld, NULL);
+	ev_hup = evsignal_new(sup.base, SIGHUP, on_sighup, NULL);
 	if (ev_timeout == NULL || ev_term == NULL || ev_int == NULL ||
-	    ev_chld == NULL || evsignal_add(ev_term, NULL) == -1 ||
-	    evsignal_add(ev_int, NULL) == -1 || evsignal_add(ev_chld, NULL) == -1)
+	    ev_chld == NULL || ev_hup == NULL ||
+	    evsignal_add(ev_term, NULL) == -1 ||
+	    evsignal_add(ev_int, NULL) == -1 ||
+	    evsignal_add(ev_chld, NULL) == -1 ||
+	    evsignal_add(ev_hup, NULL) == -1)
 		fatalx("cannot set up signal events");
 
 	if ((sup.apid = apidproc_new(&sup)) == NULL)
@@ -297,6 +314,8 @@ main(int argc, char *argv[])
 	event_free(ev_term);
 	event_free(ev_int);
 	event_free(ev_chld);
+	event_free(ev_hup);
+	notify_free();
 	event_free(ev_timeout);
 	event_base_free(sup.base);
 	close(sup.listen_fd);

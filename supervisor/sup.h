@@ -59,6 +59,11 @@ char		*keyfile_path(const char *config_file);
 int		 keyfile_load_or_create(const char *path, char **key, int *created,
 		    char *err, size_t errlen);
 
+/* notify.c: systemd readiness (NOTIFY_SOCKET) */
+void		 notify_init(void);
+void		 notify_send(const char *);
+void		 notify_free(void);
+
 /* privdrop.c */
 int		 privdrop(const char *user, char *err, size_t errlen);
 
