@@ -81,6 +81,12 @@ api_read_config(struct evhttp_request *req, struct inst_config *cfg)
 		http_reply_detail(req, 500, "out of memory");
 		return -1;
 	}
+	/* Python's json.loads() of bytes skips a UTF-8 byte order mark. */
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0 &&
+	    is_json_type(ctype)) {
+		text += 3;
+		len -= 3;
+	}
 	if (len > 0 && !is_json_type(ctype)) {
 		/* Not JSON: the body is a string, which is no object. */
 		if ((body = json_stringn(text, len)) == NULL) {

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
@@ -89,13 +90,32 @@ http_send_rawn(struct evhttp_request *req, int code, const char *ctype,
 		evhttp_send_error(req, 500, NULL);
 		return;
 	}
-	if (body != NULL)
+	/* An answer to HEAD ends at its blank line (libevent would not). */
+	if (body != NULL &&
+	    evhttp_request_get_command(req) != EVHTTP_REQ_HEAD)
 		evbuffer_add(buf, body, len);
 	/* Taken first: the connection may be gone once the reply is sent. */
 	evcon = evhttp_request_get_connection(req);
 	bev = evcon != NULL ? evhttp_connection_get_bufferevent(evcon) : NULL;
 	evhttp_send_reply(req, code, http_reason(code), buf);
 	evbuffer_free(buf);
+	if (bev != NULL)
+		conns_answered(bev);
+}
+
+/* A body the caller built, with the CORS headers of every answer. */
+void
+http_reply_buffer(struct evhttp_request *req, int code, struct evbuffer *buf)
+{
+	struct evhttp_connection	*evcon;
+	struct bufferevent		*bev;
+
+	http_cors(req);
+	if (evhttp_request_get_command(req) == EVHTTP_REQ_HEAD)
+		evbuffer_drain(buf, evbuffer_get_length(buf));
+	evcon = evhttp_request_get_connection(req);
+	bev = evcon != NULL ? evhttp_connection_get_bufferevent(evcon) : NULL;
+	evhttp_send_reply(req, code, http_reason(code), buf);
 	if (bev != NULL)
 		conns_answered(bev);
 }
@@ -237,7 +257,7 @@ static int
 http_slash_route(const char *path)
 {
 	const char	*params[HTTP_MAX_PARAMS];
-	char		 storage[4096], stripped[2048];
+	char		 storage[8192], stripped[4096];
 	size_t		 len = strlen(path), n;
 	unsigned int	 allowed;
 
@@ -252,56 +272,110 @@ http_slash_route(const char *path)
 	return allowed != 0;
 }
 
+/* Two Content-Length headers that disagree: a smuggling attempt. */
+static int
+http_lengths_conflict(struct evkeyvalq *in)
+{
+	struct evkeyval	*kv;
+	const char	*first = NULL;
+
+	TAILQ_FOREACH(kv, in, next) {
+		if (strcasecmp(kv->key, "Content-Length") != 0)
+			continue;
+		if (first == NULL)
+			first = kv->value;
+		else if (strcmp(first, kv->value) != 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * The path as the client sent it, up to '?' or '#': libevent's URI
+ * parser would read "//x" as a host name and leave the path empty.
+ */
+static char *
+http_raw_path(struct evhttp_request *req)
+{
+	const char	*uri = evhttp_request_get_uri(req);
+	const char	*p;
+
+	if (uri == NULL)
+		return strdup("/");
+	/* The absolute form "http://host/path" names its path after the host. */
+	if (*uri != '/' && strstr(uri, "://") != NULL) {
+		p = evhttp_uri_get_path(evhttp_request_get_evhttp_uri(req));
+		return strdup(p != NULL && *p != '\0' ? p : "/");
+	}
+	/* "*" and the like: kept, so that they match nothing. */
+	return strndup(uri, strcspn(uri, "?#"));
+}
+
 static void
 http_dispatch(struct evhttp_request *req, void *arg)
 {
-	const struct evhttp_uri	*uri = evhttp_request_get_evhttp_uri(req);
 	struct evkeyvalq	*in = evhttp_request_get_input_headers(req);
 	const struct route	*rt;
-	const char		*path, *origin, *params[HTTP_MAX_PARAMS];
-	char			 storage[4096], allow[64];
+	const char		*origin, *params[HTTP_MAX_PARAMS];
+	char			*path, *storage = NULL, allow[64];
 	unsigned int		 allowed;
 	enum evhttp_cmd_type	 method = evhttp_request_get_command(req);
 	struct evhttp_connection *evcon;
-	size_t			 nparams;
+	size_t			 nparams, slen;
 
 	(void)arg;
 	if ((evcon = evhttp_request_get_connection(req)) != NULL)
 		conns_request(evhttp_connection_get_bufferevent(evcon));
-	path = uri != NULL ? evhttp_uri_get_path(uri) : NULL;
-	if (path == NULL || *path == '\0')
-		path = "/";
+	if (http_lengths_conflict(in)) {
+		evhttp_add_header(evhttp_request_get_output_headers(req),
+		    "Connection", "close");
+		http_reply_detail(req, 400, "Bad Request");
+		return;
+	}
+	if ((path = http_raw_path(req)) == NULL) {
+		http_reply_detail(req, 500, "out of memory");
+		return;
+	}
 	origin = evhttp_find_header(in, "Origin");
 
 	if (method == EVHTTP_REQ_OPTIONS) {
 		if (origin != NULL && evhttp_find_header(in,
 		    "Access-Control-Request-Method") != NULL) {
 			http_preflight(req, origin);
-			return;
+			goto out;
 		}
 	} else if (!(method == EVHTTP_REQ_GET && routes_public_get(path)) &&
 	    !http_authenticated(req, path)) {
 		http_unauthorized(req);
-		return;
+		goto out;
 	}
 
+	/* Room for the path twice: the matcher cuts parameters out of it. */
+	slen = 2 * (strlen(path) + 1);
+	if ((storage = malloc(slen)) == NULL) {
+		http_reply_detail(req, 500, "out of memory");
+		goto out;
+	}
 	rt = routes_match(path, method, params, &nparams, HTTP_MAX_PARAMS,
-	    storage, sizeof(storage), &allowed);
+	    storage, slen, &allowed);
 	if (rt == NULL && allowed == 0) {
 		if (http_slash_route(path))
 			http_redirect_slash(req, path);
 		else
 			http_reply_detail(req, 404, "Not Found");
-		return;
+		goto out;
 	}
 	if (rt == NULL) {
 		routes_allow_header(allowed, allow, sizeof(allow));
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Allow", allow);
 		http_reply_detail(req, 405, "Method Not Allowed");
-		return;
+		goto out;
 	}
 	rt->handler(req, params, nparams);
+ out:
+	free(storage);
+	free(path);
 }
 
 int

@@ -377,6 +377,8 @@ ws_read(struct ws *ws)
 	r = wslay_event_recv(ws->ctx);
 	ws->in_recv = 0;
 	if (r != 0) {
+		/* wslay queued a close for the peer's mistake: send it. */
+		(void)wslay_event_send(ws->ctx);
 		ws->failed = 1;
 		ws_check_end(ws);
 		return;
