@@ -71,6 +71,8 @@ void	http_reply_json(struct evhttp_request *, int code, const char *body);
 void	http_reply_jsonn(struct evhttp_request *, int code, const char *body,
 	    size_t len);
 void	http_reply_detail(struct evhttp_request *, int code, const char *detail);
+struct evbuffer;
+void	http_reply_buffer(struct evhttp_request *, int code, struct evbuffer *);
 
 /* api.c: the instance endpoints. */
 void	api_list(struct evhttp_request *, const char **, size_t);
@@ -86,6 +88,16 @@ void	api_state_ws(struct evhttp_request *, const char **, size_t);
 void	api_state(struct evhttp_request *, const char **, size_t);
 void	api_last_generation(struct evhttp_request *, const char **, size_t);
 void	api_memory(struct evhttp_request *, const char **, size_t);
+
+/* api_docs.c: /openapi.json, /docs, /redoc and their local assets. */
+struct chanmsg;
+void	api_openapi(struct evhttp_request *, const char **, size_t);
+void	api_docs(struct evhttp_request *, const char **, size_t);
+void	api_redoc(struct evhttp_request *, const char **, size_t);
+void	api_docs_asset(struct evhttp_request *, const char **, size_t);
+void	api_ui(struct evhttp_request *, const char **, size_t);
+int	docs_asset_message(struct chanmsg *);
+void	docs_free(void);
 
 /* sandbox.c */
 int	sandbox_apply(int enabled, unsigned int max_connections, char *err,
@@ -113,6 +125,8 @@ const struct route *routes_match(const char *path, unsigned int method,
 	    const char **params, size_t *nparams, size_t maxparams,
 	    char *storage, size_t storagelen, unsigned int *allowed);
 int	routes_public_get(const char *path);
+size_t	routes_count(void);
+const struct route *routes_at(size_t);
 int	routes_websocket(const char *path);
 void	routes_allow_header(unsigned int methods, char *buf, size_t len);
 

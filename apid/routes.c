@@ -49,6 +49,12 @@ static const struct route routes[] = {
 	{ "/instances/{id}/last-generation", EVHTTP_REQ_GET, ROUTE_PRIVATE,
 	    api_last_generation },
 	{ "/memory", EVHTTP_REQ_GET, ROUTE_PRIVATE, api_memory },
+	{ "/openapi.json", EVHTTP_REQ_GET, ROUTE_PUBLIC_GET, api_openapi },
+	{ "/docs", EVHTTP_REQ_GET, ROUTE_PUBLIC_GET, api_docs },
+	{ "/docs/assets/{name}", EVHTTP_REQ_GET, ROUTE_PUBLIC_GET,
+	    api_docs_asset },
+	{ "/redoc", EVHTTP_REQ_GET, ROUTE_PUBLIC_GET, api_redoc },
+	{ "/ui", EVHTTP_REQ_GET, ROUTE_PUBLIC_GET, api_ui },
 #ifdef SOLAR_TEST_HOOKS
 	{ "/_test/escape", EVHTTP_REQ_POST, ROUTE_PRIVATE, api_test_escape },
 #endif
@@ -149,18 +155,36 @@ routes_websocket(const char *path)
 	return 0;
 }
 
+/* A GET anyone may make: the routes marked so in the table. */
 int
 routes_public_get(const char *path)
 {
-	static const char	*public[] = {
-		"/", "/health", "/docs", "/redoc", "/openapi.json", "/ui",
-	};
-	size_t			 i;
+	const char	*params[4];
+	char		 storage[2048];
+	size_t		 i, n;
 
-	for (i = 0; i < sizeof(public) / sizeof(public[0]); i++)
-		if (strcmp(path, public[i]) == 0)
+	if (strlen(path) >= sizeof(storage))
+		return 0;
+	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
+		if (routes[i].public != ROUTE_PUBLIC_GET)
+			continue;
+		strcpy(storage, path);
+		if (pattern_match(routes[i].pattern, storage, params, &n, 4))
 			return 1;
+	}
 	return 0;
+}
+
+size_t
+routes_count(void)
+{
+	return sizeof(routes) / sizeof(routes[0]);
+}
+
+const struct route *
+routes_at(size_t i)
+{
+	return i < routes_count() ? &routes[i] : NULL;
 }
 
 void

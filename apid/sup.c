@@ -164,6 +164,8 @@ sup_dispatch(struct apid *a, struct chanmsg *m)
 		return wss_log_history(m);
 	case MSG_MEMORY:
 		return sup_memory(a, m);
+	case MSG_ASSET:
+		return docs_asset_message(m);
 	default:
 		return -1;
 	}
@@ -256,4 +258,5 @@ sup_teardown(struct apid *a)
 	a->cache = NULL;
 	free(a->memory_json);
 	a->memory_json = NULL;
+	docs_free();
 }

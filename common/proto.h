@@ -24,6 +24,7 @@ enum msg_type {
 	MSG_LOG_HISTORY = 5,
 	MSG_MEMORY = 6,
 	MSG_REPLY = 7,
+	MSG_ASSET = 8,		/* str name, bytes content: a /docs asset */
 
 	/* 100..199: apid to supervisor */
 	MSG_READY = 100,	/* empty: apid serves */

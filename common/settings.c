@@ -81,6 +81,8 @@ static const struct key keys[] = {
 	    60000 },
 	{ "SANDBOX", KIND_BOOL,
 	    offsetof(struct settings, sandbox), NULL, 1, 0, 1 },
+	{ "DOCS_ASSETS_DIR", KIND_STR,
+	    offsetof(struct settings, docs_assets_dir), NULL, 0, 0, 0 },
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 

@@ -25,6 +25,7 @@ struct settings {
 	int	 ws_max_clients;	/* extension: in total */
 	int	 ws_max_per_instance;	/* extension */
 	int	 sandbox;		/* extension: apid's seccomp and Landlock */
+	char	*docs_assets_dir;	/* extension: local Swagger UI/ReDoc files */
 };
 
 void	settings_defaults(struct settings *);

@@ -281,6 +281,7 @@ apidproc_start(struct apidproc *ap)
 	/* The full picture before any request can come. */
 	instances_snapshot(ap->sup->instances);
 	sup_send_memory(ap->sup);
+	assets_send(ap->sup->assets, ap);
 	apidproc_flush(ap);
 	log_debug("started API process %ld", (long)pid);
 	return 0;

@@ -551,6 +551,7 @@ sm_attempt(struct sinst *si)
 	struct timeval	 stall = { sup->settings.start_stall_s, 0 };
 	struct timeval	 poll = { 0, POLL_INTERVAL_MS * 1000 };
 	struct timeval	 retry = { RETRY_DELAY_S, 0 };
+	const char	*why;
 	char		 err[1024];
 	int		 port;
 
@@ -562,6 +563,12 @@ sm_attempt(struct sinst *si)
 	si->inst.status = INST_STARTING;
 	si->inst.pid = 0;
 	si->inst.started_at[0] = '\0';
+	/* A config.json entry may predate ALLOW_EXTRA_ARGS=false. */
+	if ((why = inst_config_check(&si->inst.config,
+	    sup->settings.allow_extra_args)) != NULL) {
+		snprintf(err, sizeof(err), "%s", why);
+		goto failed;
+	}
 	if ((port = port_choose(si)) == 0) {
 		snprintf(err, sizeof(err), "no free port from %d up",
 		    sup->settings.start_port);

@@ -264,6 +264,10 @@ main(int argc, char *argv[])
 		log_warnx("running as root; use -u USER to run as another user");
 	keyfile = load_key();
 	load_store(&loaded, &nloaded, &missing);
+	if (sup.settings.docs_assets_dir != NULL &&
+	    (sup.assets = assets_load(sup.settings.docs_assets_dir, err,
+	    sizeof(err))) == NULL)
+		fatalx("%s", err);
 	sup.apid_path = apid_path();
 	if (access(sup.apid_path, X_OK) == -1)
 		fatal("cannot execute the API program %s", sup.apid_path);
@@ -309,6 +313,7 @@ main(int argc, char *argv[])
 	event_base_dispatch(sup.base);
 
 	sampler_free(sup.sampler);
+	assets_free(sup.assets);
 	instances_free(sup.instances);
 	apidproc_free(sup.apid);
 	event_free(ev_term);

@@ -15,6 +15,7 @@ struct apidproc;
 struct chanbuf;
 struct instances;
 struct sampler;
+struct assets;
 
 struct sup {
 	struct event_base	*base;
@@ -28,6 +29,7 @@ struct sup {
 	struct apidproc		*apid;
 	struct instances	*instances;
 	struct sampler		*sampler;
+	struct assets		*assets;	/* NULL: docs load from the CDN */
 	char			 memory_json[256];	/* "" until read */
 };
 
@@ -58,6 +60,11 @@ int		 listener_open(const char *host, int port, char *err, size_t errlen);
 char		*keyfile_path(const char *config_file);
 int		 keyfile_load_or_create(const char *path, char **key, int *created,
 		    char *err, size_t errlen);
+
+/* assets.c: local Swagger UI and ReDoc files */
+struct assets	*assets_load(const char *dir, char *err, size_t errlen);
+void		 assets_send(const struct assets *, struct apidproc *);
+void		 assets_free(struct assets *);
 
 /* notify.c: systemd readiness (NOTIFY_SOCKET) */
 void		 notify_init(void);
