@@ -12,6 +12,7 @@
  */
 #include <sys/types.h>
 #include <sys/queue.h>
+#include <sys/ioctl.h>
 #include <sys/time.h>
 
 #include <errno.h>
@@ -95,6 +96,7 @@ conns_sweep(void)
 	bufferevent_data_cb	 rcb, wcb;
 	bufferevent_event_cb	 ecb;
 	void			*arg;
+	int			 pending;
 
 	gettimeofday(&now, NULL);
 	TAILQ_FOREACH_SAFE(c, &cs.list, entry, tmp) {
@@ -108,6 +110,12 @@ conns_sweep(void)
 			continue;
 		}
 		if (c->armed && ecb != NULL && timercmp(&now, &c->deadline, >)) {
+			/* Bytes the kernel holds for us: we are the slow one. */
+			if (ioctl(bufferevent_getfd(c->bev), FIONREAD, &pending) == 0 &&
+			    pending > 0) {
+				conns_arm(c);
+				continue;
+			}
 			c->armed = 0;
 			/* As if the read had timed out: evhttp drops it. */
 			ecb(c->bev, BEV_EVENT_READING | BEV_EVENT_TIMEOUT, arg);
