@@ -552,7 +552,8 @@ live_line(uint64_t seq, const char *ts, const uint8_t *text, size_t len,
 			continue;
 		if (s->hist_wait)
 			qitems_push(&s->held, f);
-		else if (seq >= s->since)
+		/* Lines the history already gave can still come as live ones. */
+		else if (seq >= s->since && seq >= s->hist_next)
 			wss_enqueue(s, f);
 	}
 	frame_unref(f);

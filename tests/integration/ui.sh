@@ -1,0 +1,85 @@
+#!/bin/sh
+# ui.sh: the dashboard at /ui in a real browser.  Headless Chromium, driven
+# over the DevTools protocol by tests/browser/ui_test.py (python3 and
+# python3-websocket), goes through the page against a daemon running the
+# fake llama-server: the key, a new instance through the form, start,
+# running, log lines in the tail, the live phase, a marker where lines were
+# lost, stop, stopped, and changes made elsewhere showing within the poll.
+# The screenshot it takes is copied to tests/browser/ui-screenshot.png in
+# the build tree.  Without chromium or the driver's packages: skipped (77).
+. "$(dirname "$0")/lib.sh"
+
+BEGAN=$(date +%s)
+CHROMIUM=${CHROMIUM:-}
+if [ -z "$CHROMIUM" ]; then
+	for c in chromium chromium-browser; do
+		if command -v "$c" >/dev/null 2>&1; then
+			CHROMIUM=$(command -v "$c")
+			break
+		fi
+	done
+fi
+if [ -z "$CHROMIUM" ] || [ ! -x "$CHROMIUM" ]; then
+	echo "SKIP: $TESTNAME: chromium not found${CHROMIUM:+ at $CHROMIUM} (Debian package chromium)"
+	exit 77
+fi
+# Debian's python3 first: another one earlier in PATH may lack the module.
+PY=
+for p in /usr/bin/python3 python3; do
+	if command -v "$p" >/dev/null 2>&1 &&
+	    "$p" -c 'import websocket' >/dev/null 2>&1; then
+		PY=$p
+		break
+	fi
+done
+if [ -z "$PY" ]; then
+	echo "SKIP: $TESTNAME: python3 with the websocket module not found" \
+	    "(Debian packages python3 python3-websocket)"
+	exit 77
+fi
+PYTHONDONTWRITEBYTECODE=1
+export PYTHONDONTWRITEBYTECODE
+
+# The lines a busy llama-server prints: the page shows phase and tok/s.
+printf '%s\n' \
+    '0.00.203.770 I slot launch_slot_: id  3 | task 0 | processing task, is_child = 0' \
+    '0.08.502.013 I slot print_timing: id  3 | task 0 | n_gen =    100, tg =  32.12 t/s, tg_3s =  31.26 t/s' \
+    >"$TMP/generating.log"
+
+BUFFER=100
+LOG_BUFFER_SIZE=$BUFFER start_daemon
+req GET /ui
+expect_code 200 "GET /ui without a key"
+grep -q 'id="key-dialog"' "$TMP/body" || fail "/ui is not the dashboard: $(head -c 200 "$TMP/body")"
+
+SHOT=$TMP/ui-screenshot.png
+KEEP=$top_builddir/tests/browser
+mkdir -p "$KEEP"
+rm -f "$KEEP/ui-screenshot.png" "$KEEP/ui-screenshot-failure.png"
+echo "driving $CHROMIUM ($("$CHROMIUM" --version 2>/dev/null | head -n 1)) with $PY"
+"$PY" "$top_srcdir/tests/browser/ui_test.py" test \
+    --url "http://127.0.0.1:$PORT" --key "$KEY" --chromium "$CHROMIUM" \
+    --shot "$SHOT" --script "$TMP/generating.log" --buffer "$BUFFER" \
+    --deadline "$DEADLINE" --chromium-log "$TMP/chromium.log"
+RC=$?
+for f in "$SHOT" "$TMP/ui-screenshot-failure.png"; do
+	if [ -f "$f" ]; then
+		cp "$f" "$KEEP/" && echo "screenshot: $KEEP/$(basename "$f")"
+	fi
+done
+if [ "$RC" != 0 ]; then
+	echo "--- chromium's log:" >&2
+	tail -n 20 "$TMP/chromium.log" >&2
+	fail "the browser test failed"
+fi
+
+# What the form sent: every field with the type the API wants.
+api GET /instances
+expect_code 200 "the instances"
+WANT='"model":"/models/test-model.gguf","alias":"ui-test","threads":1,"n_gpu_layers":999,"temp":1.0,"top_p":1.0,"top_k":0,"min_p":0.0,"ctx_size":131072,"chat_template_file":null,"host":"0.0.0.0","port":null,"api_key":"instance-key-1","special":false,"extra_args":["--flash-attn","on"],"env":{"FAKE_SCRIPT":"'"$TMP"'/generating.log","FAKE_LINES":"3000","FAKE_LINE_MS":"10"}'
+case $BODY in
+*"$WANT"*) ;;
+*) fail "the form's config: $BODY" ;;
+esac
+[ "$(jqb '.[0].status')" = stopped ] || fail "left $(jqb '.[0].status')"
+pass "dashboard in chromium: key, form, start, logs, lost-line marker, stop ($(( $(date +%s) - BEGAN ))s)"
