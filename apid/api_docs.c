@@ -15,6 +15,7 @@
 
 #include "apid.h"
 #include "channel.h"
+#include "docsassets.h"
 #include "docs.h"
 
 extern const char	openapi_json[];
@@ -22,10 +23,8 @@ extern const size_t	openapi_json_len;
 extern const char	ui_html[];
 extern const size_t	ui_html_len;
 
-static const char *const asset_names[] = {
-	"swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js",
-};
-#define NASSETS	(sizeof(asset_names) / sizeof(asset_names[0]))
+static const char *const asset_names[DOCS_NASSETS] = { DOCS_ASSET_NAMES };
+#define NASSETS	DOCS_NASSETS
 
 static struct {
 	char	*data[NASSETS];

@@ -135,9 +135,9 @@ routes_match(const char *path, unsigned int method, const char **params,
 	return found;
 }
 
-/* Paths a browser reaches over WebSocket, which cannot carry headers. */
-int
-routes_websocket(const char *path)
+/* 1 when path matches a route marked with flag in the table. */
+static int
+routes_flagged(const char *path, enum route_public flag)
 {
 	const char	*params[4];
 	char		 storage[2048];
@@ -146,7 +146,7 @@ routes_websocket(const char *path)
 	if (strlen(path) >= sizeof(storage))
 		return 0;
 	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-		if (routes[i].public != ROUTE_WEBSOCKET)
+		if (routes[i].public != flag)
 			continue;
 		strcpy(storage, path);
 		if (pattern_match(routes[i].pattern, storage, params, &n, 4))
@@ -155,24 +155,18 @@ routes_websocket(const char *path)
 	return 0;
 }
 
-/* A GET anyone may make: the routes marked so in the table. */
+/* Paths a browser reaches over WebSocket, which cannot carry headers. */
+int
+routes_websocket(const char *path)
+{
+	return routes_flagged(path, ROUTE_WEBSOCKET);
+}
+
+/* A GET anyone may make. */
 int
 routes_public_get(const char *path)
 {
-	const char	*params[4];
-	char		 storage[2048];
-	size_t		 i, n;
-
-	if (strlen(path) >= sizeof(storage))
-		return 0;
-	for (i = 0; i < sizeof(routes) / sizeof(routes[0]); i++) {
-		if (routes[i].public != ROUTE_PUBLIC_GET)
-			continue;
-		strcpy(storage, path);
-		if (pattern_match(routes[i].pattern, storage, params, &n, 4))
-			return 1;
-	}
-	return 0;
+	return routes_flagged(path, ROUTE_PUBLIC_GET);
 }
 
 size_t

@@ -14,15 +14,14 @@
 #include <unistd.h>
 
 #include "channel.h"
+#include "docsassets.h"
 #include "proto.h"
 #include "sup.h"
 
 #define ASSET_MAX	(8 * 1024 * 1024)
 
-static const char *const asset_names[] = {
-	"swagger-ui-bundle.js", "swagger-ui.css", "redoc.standalone.js",
-};
-#define NASSETS	(sizeof(asset_names) / sizeof(asset_names[0]))
+static const char *const asset_names[DOCS_NASSETS] = { DOCS_ASSET_NAMES };
+#define NASSETS	DOCS_NASSETS
 
 struct assets {
 	char	*data[NASSETS];
