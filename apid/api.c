@@ -158,17 +158,21 @@ api_known(struct evhttp_request *req, const char *id)
 void
 api_list(struct evhttp_request *req, const char **params, size_t n)
 {
-	struct strbuf	 sb;
+	struct evbuffer	*buf;
 
 	(void)params;
 	(void)n;
-	strbuf_init(&sb);
-	cache_list_json(apid->cache, &sb);
-	if (sb.failed)
+	if ((buf = evbuffer_new()) == NULL ||
+	    cache_list_add(apid->cache, buf) == -1) {
+		if (buf != NULL)
+			evbuffer_free(buf);
 		http_reply_detail(req, 500, "out of memory");
-	else
-		http_reply_jsonn(req, 200, sb.data, sb.len);
-	strbuf_free(&sb);
+		return;
+	}
+	evhttp_add_header(evhttp_request_get_output_headers(req),
+	    "Content-Type", "application/json");
+	http_reply_buffer(req, 200, buf);
+	evbuffer_free(buf);
 }
 
 void

@@ -11,6 +11,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <event2/buffer.h>
+
 #include "apid.h"
 #include "instance.h"
 #include "json.h"
@@ -39,11 +41,33 @@ RB_HEAD(cbyid, centry);
 RB_PROTOTYPE(cbyid, centry, byid, centry_cmp);
 RB_GENERATE(cbyid, centry, byid, centry_cmp)
 
+/* The list's body, shared with the responses still being written. */
+struct listbody {
+	unsigned int	 refs;
+	size_t		 len;
+	char		 data[];
+};
+
 struct cache {
 	struct corder	 order;
 	struct cbyid	 byid;
 	size_t		 count;
+	struct listbody	*list;		/* NULL: to be rebuilt on the next GET */
 };
+
+static void
+listbody_unref(struct listbody *lb)
+{
+	if (lb != NULL && --lb->refs == 0)
+		free(lb);
+}
+
+static void
+cache_list_dirty(struct cache *c)
+{
+	listbody_unref(c->list);
+	c->list = NULL;
+}
 
 struct cache *
 cache_new(void)
@@ -72,6 +96,7 @@ cache_free(struct cache *c)
 
 	if (c == NULL)
 		return;
+	cache_list_dirty(c);
 	while ((e = TAILQ_FIRST(&c->order)) != NULL) {
 		TAILQ_REMOVE(&c->order, e, order);
 		RB_REMOVE(cbyid, &c->byid, e);
@@ -128,6 +153,7 @@ cache_put(struct cache *c, const struct instance *inst)
 	free(e->json);
 	e->json = json;
 	e->jsonlen = len;
+	cache_list_dirty(c);
 	/* A child started afresh: what the old one was doing is over. */
 	if (e->rt != NULL && inst->status == INST_STARTING &&
 	    e->status != INST_STARTING) {
@@ -164,6 +190,7 @@ cache_remove(struct cache *c, const char *id)
 	RB_REMOVE(cbyid, &c->byid, e);
 	c->count--;
 	centry_free(e);
+	cache_list_dirty(c);
 }
 
 const char *
@@ -177,16 +204,48 @@ cache_get_json(struct cache *c, const char *id, size_t *len)
 	return e->json;
 }
 
-void
-cache_list_json(struct cache *c, struct strbuf *sb)
+static void
+cache_list_unref_cb(const void *data, size_t len, void *arg)
+{
+	(void)data;
+	(void)len;
+	listbody_unref(arg);
+}
+
+/*
+ * Add GET /instances's body to buf by reference: built once after each
+ * change, then shared by every answer until the next one.  -1 when
+ * memory is short.
+ */
+int
+cache_list_add(struct cache *c, struct evbuffer *buf)
 {
 	struct centry	*e;
+	size_t		 len = 2;
+	char		*p;
 
-	strbuf_addc(sb, '[');
-	TAILQ_FOREACH(e, &c->order, order) {
-		if (e != TAILQ_FIRST(&c->order))
-			strbuf_addc(sb, ',');
-		strbuf_add(sb, e->json, e->jsonlen);
+	if (c->list == NULL) {
+		TAILQ_FOREACH(e, &c->order, order)
+			len += e->jsonlen + 1;
+		if ((c->list = malloc(sizeof(*c->list) + len)) == NULL)
+			return -1;
+		c->list->refs = 1;
+		p = c->list->data;
+		*p++ = '[';
+		TAILQ_FOREACH(e, &c->order, order) {
+			if (e != TAILQ_FIRST(&c->order))
+				*p++ = ',';
+			memcpy(p, e->json, e->jsonlen);
+			p += e->jsonlen;
+		}
+		*p++ = ']';
+		c->list->len = (size_t)(p - c->list->data);
 	}
-	strbuf_addc(sb, ']');
+	c->list->refs++;
+	if (evbuffer_add_reference(buf, c->list->data, c->list->len,
+	    cache_list_unref_cb, c->list) == -1) {
+		c->list->refs--;
+		return -1;
+	}
+	return 0;
 }

@@ -8,6 +8,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,6 +80,10 @@ main(int argc, char *argv[])
 	/* jansson would read /dev/urandom on first use otherwise. */
 	json_object_seed(randombytes_random());
 	signal(SIGPIPE, SIG_IGN);
+	/* Bodies of tens of KB per request: keep the heap instead of giving
+	 * it back and faulting it in again each time. */
+	(void)mallopt(M_TRIM_THRESHOLD, 4 << 20);
+	(void)mallopt(M_MMAP_THRESHOLD, 4 << 20);
 
 	apid = &state;
 	if ((apid->base = event_base_new()) == NULL)
