@@ -96,7 +96,7 @@ struct sinst {
 	int			 start_after_stop;
 	int			 stalled;
 	int			 crashes;	/* automatic restarts in a row */
-	char			*last_line;
+	uint64_t		 attempt_seq;	/* first line of this attempt */
 	struct logring		*ring;
 	uint64_t		 sent_seq;	/* next line apid has not had */
 	struct event		*ev_retry;	/* next attempt, or automatic restart */
@@ -430,9 +430,6 @@ sm_on_line(const char *line, size_t len, void *arg)
 	timefmt_local(&now, ts, sizeof(ts));
 	logring_push(si->ring, ts, line, len);
 	event_active(si->is->ev_ship, EV_TIMEOUT, 0);
-	free(si->last_line);
-	if ((si->last_line = strndup(line, len)) == NULL)
-		log_warn("instance %s: last line", si->inst.id);
 	if (si->inst.status == INST_STARTING && si->child != NULL) {
 		evtimer_add(si->ev_stall, &tv);
 		/* The "listening" line comes right after the model loads. */
@@ -558,8 +555,7 @@ sm_attempt(struct sinst *si)
 	evtimer_del(si->ev_retry);
 	si->stalled = 0;
 	si->probe_again = 0;
-	free(si->last_line);
-	si->last_line = NULL;
+	si->attempt_seq = logring_next_seq(si->ring);
 	si->inst.status = INST_STARTING;
 	si->inst.pid = 0;
 	si->inst.started_at[0] = '\0';
@@ -632,14 +628,20 @@ sm_stop_child(struct sinst *si)
 static void
 exit_text(struct sinst *si, int status, char *buf, size_t len)
 {
+	uint64_t	 next = logring_next_seq(si->ring);
+	const char	*last = NULL;
+
+	/* The child's last line, from the ring: none if it printed nothing. */
+	if (next > si->attempt_seq)
+		last = logring_get(si->ring, next - 1);
 	if (si->stalled)
 		snprintf(buf, len, "no output and not ready for %d s",
 		    si->is->sup->settings.start_stall_s);
 	else if (WIFSIGNALED(status))
 		snprintf(buf, len, "killed by signal %d", WTERMSIG(status));
-	else if (si->last_line != NULL && si->last_line[0] != '\0')
+	else if (last != NULL && last[0] != '\0')
 		snprintf(buf, len, "exited with status %d: %s",
-		    WEXITSTATUS(status), si->last_line);
+		    WEXITSTATUS(status), last);
 	else
 		snprintf(buf, len, "exited with status %d",
 		    WEXITSTATUS(status));
@@ -761,7 +763,6 @@ sinst_free(struct sinst *si)
 	event_free(si->ev_poll);
 	event_free(si->ev_kill);
 	event_free(si->ev_stable);
-	free(si->last_line);
 	logring_free(si->ring);
 	instance_free(&si->inst);
 	free(si);

@@ -77,6 +77,17 @@ logring_next_seq(const struct logring *r)
 	return r->next_seq;
 }
 
+const char *
+logring_get(const struct logring *r, uint64_t seq)
+{
+	const struct logline	*l;
+
+	if (seq < logring_first_seq(r) || seq >= r->next_seq)
+		return NULL;
+	l = r->slot[seq % r->cap];
+	return l != NULL ? l->text : NULL;
+}
+
 uint64_t
 logring_first_seq(const struct logring *r)
 {

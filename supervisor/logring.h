@@ -19,6 +19,8 @@ void		 logring_push(struct logring *, const char *ts, const char *text,
 		    size_t len);
 uint64_t	 logring_next_seq(const struct logring *);	/* seq of the next line */
 uint64_t	 logring_first_seq(const struct logring *);	/* oldest held */
+/* The text of line seq, or NULL when it is no longer (or not yet) held. */
+const char	*logring_get(const struct logring *, uint64_t seq);
 /*
  * Encode held lines from seq `from` (raised to the oldest held) as
  * "u64 first seq, u32 count, per line: str timestamp, str text", at most
