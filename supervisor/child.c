@@ -202,5 +202,6 @@ child_free(struct child *c)
 	if (c->logfd != -1)
 		close(c->logfd);
 	free(c->logpath);
+	linecut_free(&c->cut);
 	free(c);
 }

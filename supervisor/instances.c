@@ -424,11 +424,9 @@ sm_on_line(const char *line, size_t len, void *arg)
 	struct timeval	 tv = { si->is->sup->settings.start_stall_s, 0 };
 
 	struct timeval	 now;
-	char		 ts[TIMEFMT_LEN];
 
 	gettimeofday(&now, NULL);
-	timefmt_local(&now, ts, sizeof(ts));
-	logring_push(si->ring, ts, line, len);
+	logring_push(si->ring, &now, line, len);
 	event_active(si->is->ev_ship, EV_TIMEOUT, 0);
 	if (si->inst.status == INST_STARTING && si->child != NULL) {
 		evtimer_add(si->ev_stall, &tv);

@@ -1,4 +1,5 @@
 /* linecut.c: child output as UTF-8 lines, decoded and stripped as before. */
+#include <stdlib.h>
 #include <string.h>
 
 #include "linecut.h"
@@ -18,7 +19,12 @@ static int	lc_lead(unsigned char, size_t *, unsigned char *,
 static size_t	lc_decode(const unsigned char *, size_t, int, char *,
 		    size_t *);
 static size_t	lc_rstrip(const char *, size_t);
-static void	lc_emit(struct linecut *, int, linecut_fn, void *);
+static size_t	lc_emit(const char *, size_t, int, linecut_fn, void *);
+static void	lc_emit_held(struct linecut *, int, linecut_fn, void *);
+static void	lc_hold(struct linecut *, const char *, size_t, linecut_fn,
+		    void *);
+static void	lc_segment(struct linecut *, const char *, size_t, int,
+		    linecut_fn, void *);
 
 /*
  * For a lead byte: how many continuation bytes follow and the range the
@@ -141,28 +147,119 @@ lc_rstrip(const char *s, size_t len)
 }
 
 /*
- * Hand out the buffered bytes as one line: all of them when final (the
- * line ended), else all but an unfinished character, which is kept for
- * the continuation.
+ * Decode src and hand it out as one line: all of it when final (the line
+ * ended), else all but an unfinished character at its end, which is left
+ * for the continuation.  Returns the bytes of src used.
  */
-static void
-lc_emit(struct linecut *lc, int final, linecut_fn cb, void *arg)
+static size_t
+lc_emit(const char *src, size_t len, int final, linecut_fn cb, void *arg)
 {
 	size_t	used, outlen;
 
-	used = lc_decode((const unsigned char *)lc->buf, lc->len, final,
-	    lc_out, &outlen);
+	used = lc_decode((const unsigned char *)src, len, final, lc_out,
+	    &outlen);
 	outlen = lc_rstrip(lc_out, outlen);
 	lc_out[outlen] = '\0';
+	cb(lc_out, outlen, arg);
+	return used;
+}
+
+/* The held bytes, handed out as lc_emit does; a large buffer goes when
+ * it empties, so one long line does not pin it. */
+static void
+lc_emit_held(struct linecut *lc, int final, linecut_fn cb, void *arg)
+{
+	size_t	used;
+
+	used = lc_emit(lc->buf, lc->len, final, cb, arg);
 	memmove(lc->buf, lc->buf + used, lc->len - used);
 	lc->len -= used;
-	cb(lc_out, outlen, arg);
+	lc->cut = !final;
+	if (lc->len == 0 && lc->cap > LINECUT_KEEP) {
+		free(lc->buf);
+		lc->buf = NULL;
+		lc->cap = 0;
+	}
+}
+
+/*
+ * Keep len more bytes of an unfinished line (lc->len + len is at most
+ * LINECUT_MAX).  Without memory for them the line is cut here: what is
+ * held and the new bytes are handed out, so nothing is lost.
+ */
+static void
+lc_hold(struct linecut *lc, const char *s, size_t len, linecut_fn cb,
+    void *arg)
+{
+	size_t	 cap;
+	char	*buf;
+
+	if (lc->len + len > lc->cap) {
+		cap = lc->cap == 0 ? LINECUT_MIN : lc->cap;
+		while (cap < lc->len + len)
+			cap *= 2;
+		if (cap > LINECUT_MAX)
+			cap = LINECUT_MAX;
+		if ((buf = realloc(lc->buf, cap)) == NULL) {
+			if (lc->len > 0)
+				lc_emit_held(lc, 1, cb, arg);
+			(void)lc_emit(s, len, 1, cb, arg);
+			lc->cut = 1;
+			return;
+		}
+		lc->buf = buf;
+		lc->cap = cap;
+	}
+	memcpy(lc->buf + lc->len, s, len);
+	lc->len += len;
+}
+
+/*
+ * One line's bytes from this piece of output, ended when its '\n' came.
+ * A line is cut only when it really goes on past LINECUT_MAX: a line of
+ * exactly LINECUT_MAX bytes stays whole.  With nothing held, complete
+ * lines and cut pieces go out straight from s, and only an unfinished
+ * rest is copied.
+ */
+static void
+lc_segment(struct linecut *lc, const char *s, size_t seg, int ended,
+    linecut_fn cb, void *arg)
+{
+	size_t	take;
+
+	if (lc->len == 0 && !lc->cut) {
+		while (seg > LINECUT_MAX) {
+			take = lc_emit(s, LINECUT_MAX, 0, cb, arg);
+			s += take;
+			seg -= take;
+		}
+		if (ended) {
+			(void)lc_emit(s, seg, 1, cb, arg);
+			return;
+		}
+	}
+	while (seg > 0) {
+		if (lc->len == LINECUT_MAX)
+			lc_emit_held(lc, 0, cb, arg);
+		take = LINECUT_MAX - lc->len;
+		if (take > seg)
+			take = seg;
+		lc_hold(lc, s, take, cb, arg);
+		s += take;
+		seg -= take;
+	}
+	/* A line already handed out whole, when memory was short, is not
+	 * followed by an empty one. */
+	if (ended && (lc->len > 0 || !lc->cut))
+		lc_emit_held(lc, 1, cb, arg);
+	if (ended)
+		lc->cut = 0;
 }
 
 void
 linecut_init(struct linecut *lc)
 {
-	lc->len = 0;
+	memset(lc, 0, sizeof(*lc));
 }
 
 void
@@ -170,30 +267,16 @@ linecut_feed(struct linecut *lc, const char *data, size_t n, linecut_fn cb,
     void *arg)
 {
 	const char	*nl;
-	size_t		 seg, take;
+	size_t		 seg;
 
 	while (n > 0) {
 		nl = memchr(data, '\n', n);
 		seg = nl != NULL ? (size_t)(nl - data) : n;
-		while (seg > 0) {
-			/* Cut only when the line really goes on: a line of
-			 * exactly LINECUT_MAX bytes stays whole. */
-			if (lc->len == LINECUT_MAX)
-				lc_emit(lc, 0, cb, arg);
-			take = LINECUT_MAX - lc->len;
-			if (take > seg)
-				take = seg;
-			memcpy(lc->buf + lc->len, data, take);
-			lc->len += take;
-			data += take;
-			n -= take;
-			seg -= take;
-		}
-		if (nl != NULL) {
-			lc_emit(lc, 1, cb, arg);
-			data++;
-			n--;
-		}
+		lc_segment(lc, data, seg, nl != NULL, cb, arg);
+		if (nl != NULL)
+			seg++;
+		data += seg;
+		n -= seg;
 	}
 }
 
@@ -201,5 +284,13 @@ void
 linecut_flush(struct linecut *lc, linecut_fn cb, void *arg)
 {
 	if (lc->len > 0)
-		lc_emit(lc, 1, cb, arg);
+		lc_emit_held(lc, 1, cb, arg);
+	linecut_free(lc);
+}
+
+void
+linecut_free(struct linecut *lc)
+{
+	free(lc->buf);
+	linecut_init(lc);
 }

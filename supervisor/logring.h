@@ -1,7 +1,7 @@
 /*
  * logring.h: an instance's last LOG_BUFFER_SIZE output lines, each with
- * its seq and local timestamp: the only copy, kept across API process
- * restarts, from which history and live lines are sent to apid.
+ * its seq and time: the only copy, kept across API process restarts, from
+ * which history and live lines are sent to apid.
  */
 #ifndef SOLAR_LOGRING_H
 #define SOLAR_LOGRING_H
@@ -10,23 +10,29 @@
 #include <stdint.h>
 
 struct chanbuf;
+struct timeval;
 struct logring;
 
 struct logring	*logring_new(size_t cap);
 void		 logring_free(struct logring *);
-/* Append a line; it gets the next seq.  The oldest line goes when full. */
-void		 logring_push(struct logring *, const char *ts, const char *text,
-		    size_t len);
+/* Append a line, read at tv; it gets the next seq.  The oldest line goes
+ * when cap are held. */
+void		 logring_push(struct logring *, const struct timeval *tv,
+		    const char *text, size_t len);
 uint64_t	 logring_next_seq(const struct logring *);	/* seq of the next line */
 uint64_t	 logring_first_seq(const struct logring *);	/* oldest held */
-/* The text of line seq, or NULL when it is no longer (or not yet) held. */
+/* The text of line seq (NUL-terminated), or NULL when it is no longer (or
+ * not yet) held; valid until the next push. */
 const char	*logring_get(const struct logring *, uint64_t seq);
 /*
  * Encode held lines from seq `from` (raised to the oldest held) as
- * "u64 first seq, u32 count, per line: str timestamp, str text", at most
+ * "u64 first seq, u32 count, per line: str timestamp, str text", the
+ * timestamp in the machine's local time (SPEC section 3), at most
  * max_bytes of lines (at least one).  Returns the seq after the last line
  * encoded; from itself when there is nothing to encode.
  */
+/* Bytes allocated for the lines held (for tests and accounting). */
+size_t		 logring_memory(const struct logring *);
 uint64_t	 logring_encode(const struct logring *, uint64_t from,
 		    size_t max_bytes, struct chanbuf *);
 

@@ -43,6 +43,7 @@ static void	test_long_lines(void);
 static void	test_long_invalid(void);
 static void	test_flush(void);
 static void	test_fixture(void);
+static void	test_held_memory(void);
 
 /* Every sequence here went through Python 3.11 to get its "want". */
 static const struct known table[] = {
@@ -334,25 +335,28 @@ test_long_invalid(void)
 {
 	struct lines	 l;
 	char		*buf;
-	size_t		 n = 3 * LINECUT_MAX + 100, i, j, bad = 0;
+	size_t		 n = 3 * LINECUT_MAX + 100, i, j, s, bad = 0;
 
 	memset(&l, 0, sizeof(l));
 	if ((buf = malloc(n + 1)) == NULL)
 		exit(2);
 	memset(buf, '\xff', n);
 	buf[n] = '\n';
-	feed_all(buf, n + 1, 5000, &l);
-	CHECK(l.n == 4);
-	for (i = 0; i < l.n; i++) {
-		if (l.len[i] != 3 * (i < 3 ? LINECUT_MAX : 100))
-			bad++;
-		for (j = 0; j + 3 <= l.len[i]; j += 3)
-			if (memcmp(l.v[i] + j, FFFD, 3) != 0)
+	/* Pieces held, and pieces straight from the input. */
+	for (s = 0; s < 2; s++) {
+		feed_all(buf, n + 1, s == 0 ? 5000 : n + 1, &l);
+		CHECK(l.n == 4);
+		for (i = 0; i < l.n; i++) {
+			if (l.len[i] != 3 * (i < 3 ? LINECUT_MAX : 100))
 				bad++;
+			for (j = 0; j + 3 <= l.len[i]; j += 3)
+				if (memcmp(l.v[i] + j, FFFD, 3) != 0)
+					bad++;
+		}
+		CHECK(bad == 0);
+		CHECK(l.unterminated == 0);
+		lines_free(&l);
 	}
-	CHECK(bad == 0);
-	CHECK(l.unterminated == 0);
-	lines_free(&l);
 	free(buf);
 }
 
@@ -489,6 +493,42 @@ test_fixture(void)
 	free(data);
 }
 
+/*
+ * Only an unfinished line is held, in a buffer as large as it needs; a
+ * large one goes when its line ends, and a flush leaves nothing.
+ */
+static void
+test_held_memory(void)
+{
+	struct linecut	 lc;
+	struct lines	 l;
+	char		*buf;
+
+	memset(&l, 0, sizeof(l));
+	if ((buf = malloc(LINECUT_MAX)) == NULL)
+		exit(2);
+	linecut_init(&lc);
+	linecut_feed(&lc, S("one\ntwo\n"), collect, &l);
+	CHECK(l.n == 2 && lc.len == 0 && lc.buf == NULL);
+	linecut_feed(&lc, S("three\nfo"), collect, &l);
+	CHECK(l.n == 3 && lc.len == 2 && lc.cap == LINECUT_MIN);
+	memset(buf, 'u', LINECUT_MAX - 2);
+	linecut_feed(&lc, buf, LINECUT_MAX - 2, collect, &l);
+	CHECK(l.n == 3 && lc.len == LINECUT_MAX && lc.cap == LINECUT_MAX);
+	linecut_feed(&lc, S("\nfive\n"), collect, &l);
+	CHECK(l.n == 5 && lc.len == 0 && lc.buf == NULL);
+	CHECK(l.n == 5 && l.len[3] == LINECUT_MAX &&
+	    memcmp(l.v[3], "fouuu", 5) == 0);
+	CHECK(line_is(&l, 4, "five", 4));
+	linecut_feed(&lc, S("six"), collect, &l);
+	CHECK(lc.buf != NULL);
+	linecut_flush(&lc, collect, &l);
+	CHECK(l.n == 6 && line_is(&l, 5, "six", 3));
+	CHECK(lc.buf == NULL && lc.len == 0 && lc.cap == 0);
+	lines_free(&l);
+	free(buf);
+}
+
 int
 main(void)
 {
@@ -499,5 +539,6 @@ main(void)
 	test_long_invalid();
 	test_flush();
 	test_fixture();
+	test_held_memory();
 	T_DONE();
 }

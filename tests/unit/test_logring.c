@@ -1,0 +1,279 @@
+/* test_logring.c: the packed ring of output lines, against a model. */
+#include <sys/time.h>
+
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "channel.h"
+#include "logring.h"
+#include "t.h"
+#include "timefmt.h"
+
+#define BIG	(64 * 1024)
+
+static size_t	line_len(uint64_t);
+static char	*line_text(uint64_t, size_t *);
+static void	line_time(uint64_t, struct timeval *);
+static void	push(struct logring *, uint64_t);
+static int	held_ok(const struct logring *, uint64_t, uint64_t);
+static size_t	decode(const struct chanbuf *, uint64_t *, uint64_t *);
+
+static void	test_empty(void);
+static void	test_count(void);
+static void	test_mixed(void);
+static void	test_encode(void);
+static void	test_memory(void);
+
+/* Line seq's length: mostly a few hundred bytes, now and then 0 or BIG. */
+static size_t
+line_len(uint64_t seq)
+{
+	uint64_t	 h = seq * 2654435761u;
+
+	if (seq % 97 == 5)
+		return BIG;
+	if (seq % 31 == 7)
+		return 0;
+	return (size_t)(h >> 7) % 400;
+}
+
+/* Its text: the seq in digits, then letters, NUL-terminated. */
+static char *
+line_text(uint64_t seq, size_t *lenp)
+{
+	size_t	 len = line_len(seq), i;
+	char	*s, head[32];
+	int	 n;
+
+	if ((s = malloc(len + 1)) == NULL)
+		exit(2);
+	n = snprintf(head, sizeof(head), "%llu:", (unsigned long long)seq);
+	for (i = 0; i < len; i++)
+		s[i] = i < (size_t)n ? head[i] : (char)('a' + (seq + i) % 26);
+	s[len] = '\0';
+	*lenp = len;
+	return s;
+}
+
+static void
+line_time(uint64_t seq, struct timeval *tv)
+{
+	tv->tv_sec = 1795000000 + (time_t)(seq / 3);
+	tv->tv_usec = (suseconds_t)((seq * 7919) % 1000000);
+}
+
+static void
+push(struct logring *r, uint64_t seq)
+{
+	struct timeval	 tv;
+	size_t		 len;
+	char		*s = line_text(seq, &len);
+
+	line_time(seq, &tv);
+	logring_push(r, &tv, s, len);
+	free(s);
+}
+
+/* Every line in [from, to) is held as pushed. */
+static int
+held_ok(const struct logring *r, uint64_t from, uint64_t to)
+{
+	const char	*got;
+	char		*want;
+	size_t		 len;
+	uint64_t	 seq;
+	int		 ok = 1;
+
+	for (seq = from; seq < to && ok; seq++) {
+		want = line_text(seq, &len);
+		got = logring_get(r, seq);
+		ok = got != NULL && strlen(got) == len &&
+		    memcmp(got, want, len) == 0;
+		free(want);
+	}
+	return ok;
+}
+
+/*
+ * Check an encoded batch line by line against the model; it gives the
+ * first seq and the count, and returns the bad lines (or 1000 when the
+ * batch itself is malformed).
+ */
+static size_t
+decode(const struct chanbuf *b, uint64_t *first, uint64_t *count)
+{
+	struct chanmsg	 m;
+	struct timeval	 tv;
+	const uint8_t	*text;
+	uint32_t	 n, i;
+	size_t		 len, wantlen, bad = 0;
+	char		*ts, *want, wantts[TIMEFMT_LEN];
+
+	memset(&m, 0, sizeof(m));
+	m.data = b->data;
+	m.len = b->len;
+	if (b->failed || chanmsg_u64(&m, first) == -1 ||
+	    chanmsg_u32(&m, &n) == -1)
+		return 1000;
+	*count = n;
+	for (i = 0; i < n; i++) {
+		if (chanmsg_str(&m, &ts) == -1 || ts == NULL ||
+		    chanmsg_bytes(&m, &text, &len) == -1) {
+			free(ts);
+			return 1000;
+		}
+		line_time(*first + i, &tv);
+		timefmt_local(&tv, wantts, sizeof(wantts));
+		want = line_text(*first + i, &wantlen);
+		if (strcmp(ts, wantts) != 0 || len != wantlen ||
+		    memcmp(text, want, len) != 0)
+			bad++;
+		free(want);
+		free(ts);
+	}
+	return chanmsg_end(&m) == 0 ? bad : 1000;
+}
+
+static void
+test_empty(void)
+{
+	struct logring	*r;
+	struct chanbuf	 b;
+	uint64_t	 first, count;
+
+	CHECK(logring_new(0) == NULL);
+	if ((r = logring_new(10)) == NULL)
+		exit(2);
+	CHECK(logring_first_seq(r) == 0 && logring_next_seq(r) == 0);
+	CHECK(logring_get(r, 0) == NULL);
+	/* An instance that never printed costs nothing but the ring. */
+	CHECK(logring_memory(r) == 0);
+	chanbuf_init(&b);
+	CHECK(logring_encode(r, 0, 1000, &b) == 0);
+	CHECK(decode(&b, &first, &count) == 0 && first == 0 && count == 0);
+	chanbuf_free(&b);
+	logring_free(r);
+}
+
+/* Only lines beyond cap push the oldest out, long or short. */
+static void
+test_count(void)
+{
+	struct logring	*r;
+	uint64_t	 seq;
+
+	if ((r = logring_new(3)) == NULL)
+		exit(2);
+	for (seq = 0; seq < 5; seq++)
+		push(r, seq);
+	CHECK(logring_first_seq(r) == 2 && logring_next_seq(r) == 5);
+	CHECK(logring_get(r, 1) == NULL && logring_get(r, 5) == NULL);
+	CHECK(held_ok(r, 2, 5));
+	logring_free(r);
+}
+
+/* Thousands of lines of every size: wraps, growth, shrinking. */
+static void
+test_mixed(void)
+{
+	struct logring	*r;
+	uint64_t	 seq;
+	size_t		 bad = 0;
+
+	if ((r = logring_new(200)) == NULL)
+		exit(2);
+	for (seq = 0; seq < 20000; seq++) {
+		push(r, seq);
+		if (!held_ok(r, seq, seq + 1))
+			bad++;
+		if (seq % 1009 == 0 && !held_ok(r, logring_first_seq(r), seq))
+			bad++;
+		if (logring_first_seq(r) != (seq < 200 ? 0 : seq + 1 - 200))
+			bad++;
+	}
+	CHECK(bad == 0);
+	CHECK(held_ok(r, 20000 - 200, 20000));
+	logring_free(r);
+}
+
+static void
+test_encode(void)
+{
+	struct logring	*r;
+	struct chanbuf	 b;
+	uint64_t	 seq, from, first, count, next;
+	size_t		 bad = 0, batches = 0;
+
+	if ((r = logring_new(300)) == NULL)
+		exit(2);
+	for (seq = 0; seq < 1000; seq++)
+		push(r, seq);
+	chanbuf_init(&b);
+
+	/* From before the oldest: raised to it.  Batches of about 8 KiB
+	 * (at least one line, even a BIG one) cover the ring exactly. */
+	for (from = 5; from < 1000; from = next) {
+		chanbuf_reset(&b);
+		next = logring_encode(r, from, 8192, &b);
+		bad += decode(&b, &first, &count);
+		if (first != (from < 700 ? 700 : from) || count == 0 ||
+		    next != first + count)
+			bad++;
+		if (count > 1 && b.len > 8192 + 64 * count + 12)
+			bad++;
+		batches++;
+	}
+	CHECK(bad == 0);
+	CHECK(batches > 10 && next == 1000);
+
+	/* Nothing new: an empty batch, from itself. */
+	chanbuf_reset(&b);
+	CHECK(logring_encode(r, 1000, 8192, &b) == 1000);
+	CHECK(decode(&b, &first, &count) == 0 && first == 1000 && count == 0);
+	chanbuf_free(&b);
+	logring_free(r);
+}
+
+/*
+ * 1,000 lines of 150 bytes cost about their size; after long lines are
+ * replaced by short ones the area gives most of the memory back.
+ */
+static void
+test_memory(void)
+{
+	struct logring	*r;
+	struct timeval	 tv = { 1795000000, 0 };
+	char		 text[BIG];
+	size_t		 i;
+
+	if ((r = logring_new(1000)) == NULL)
+		exit(2);
+	memset(text, 'm', sizeof(text));
+	for (i = 0; i < 3000; i++)
+		logring_push(r, &tv, text, 150);
+	CHECK(logring_memory(r) <= 1000 * (150 + 17) * 5 / 4 + 4096);
+	CHECK(logring_memory(r) >= 1000 * (150 + 17));
+	for (i = 0; i < 1000; i++)
+		logring_push(r, &tv, text, sizeof(text));
+	CHECK(logring_memory(r) >= 1000 * sizeof(text));
+	/* It shrinks when half is unused, to a quarter more than held. */
+	for (i = 0; i < 1000; i++)
+		logring_push(r, &tv, text, 150);
+	CHECK(logring_memory(r) <= 1000 * (150 + 17) * 2 + 4096);
+	CHECK(logring_first_seq(r) == 4000 && logring_next_seq(r) == 5000);
+	CHECK(strlen(logring_get(r, 4000)) == 150);
+	logring_free(r);
+}
+
+int
+main(void)
+{
+	test_empty();
+	test_count();
+	test_mixed();
+	test_encode();
+	test_memory();
+	T_DONE();
+}
