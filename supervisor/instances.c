@@ -120,6 +120,7 @@ struct instances {
 static void	sm_attempt(struct sinst *);
 static int	running_like(const struct sinst *);
 static void	instances_on_ship(evutil_socket_t, short, void *);
+static int	ship_lines(struct sinst *);
 static struct sinst *sinst_find(struct instances *, const char *);
 static void	sm_answer_waiters(struct sinst *, enum wait_kind);
 
@@ -427,6 +428,14 @@ sm_on_line(const char *line, size_t len, void *arg)
 
 	gettimeofday(&now, NULL);
 	logring_push(si->ring, &now, line, len);
+	/*
+	 * Lines go to apid once this turn of reading is over, but one turn
+	 * reads up to a megabyte: more than the ring may hold.  Half full
+	 * of unsent lines, it ships them now rather than overwrite them.
+	 */
+	if (logring_next_seq(si->ring) - si->sent_seq >=
+	    (uint64_t)(si->is->sup->settings.log_buffer_size + 1) / 2)
+		(void)ship_lines(si);
 	event_active(si->is->ev_ship, EV_TIMEOUT, 0);
 	if (si->inst.status == INST_STARTING && si->child != NULL) {
 		evtimer_add(si->ev_stall, &tv);
@@ -897,26 +906,39 @@ instances_snapshot(struct instances *is)
 void
 instances_ship(struct instances *is)
 {
-	struct apidproc	*ap = is->sup->apid;
 	struct sinst	*si;
+
+	TAILQ_FOREACH(si, &is->list, entry)
+		if (ship_lines(si) == -1)
+			break;
+}
+
+/* An instance's unsent lines, while the channel has room; -1 when not. */
+static int
+ship_lines(struct sinst *si)
+{
+	struct apidproc	*ap = si->is->sup->apid;
 	struct chanbuf	 b;
+	int		 rc = 0;
 
 	chanbuf_init(&b);
-	TAILQ_FOREACH(si, &is->list, entry) {
-		while (si->sent_seq < logring_next_seq(si->ring)) {
-			if (!apidproc_alive(ap) ||
-			    apidproc_pending(ap) >= SHIP_CHAN_CAP)
-				goto out;
-			chanbuf_reset(&b);
-			chanbuf_str(&b, si->inst.id);
-			si->sent_seq = logring_encode(si->ring, si->sent_seq,
-			    SHIP_BATCH_BYTES, &b);
-			if (apidproc_send(ap, MSG_LOG_LINES, 0, &b) == -1)
-				goto out;
+	while (si->sent_seq < logring_next_seq(si->ring)) {
+		if (!apidproc_alive(ap) ||
+		    apidproc_pending(ap) >= SHIP_CHAN_CAP) {
+			rc = -1;
+			break;
+		}
+		chanbuf_reset(&b);
+		chanbuf_str(&b, si->inst.id);
+		si->sent_seq = logring_encode(si->ring, si->sent_seq,
+		    SHIP_BATCH_BYTES, &b);
+		if (apidproc_send(ap, MSG_LOG_LINES, 0, &b) == -1) {
+			rc = -1;
+			break;
 		}
 	}
- out:
 	chanbuf_free(&b);
+	return rc;
 }
 
 static void

@@ -15,6 +15,7 @@
  *   FAKE_SCRIPT=FILE      once ready, print FILE's lines as they are
  *   FAKE_LINE_MS=N        wait N ms between those lines (default 0)
  *   FAKE_LINE_BATCH=N     print N lines each time (default 1)
+ *   FAKE_BURST=N          once ready, print N lines "burst I" in one write
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -154,6 +155,25 @@ script_step(struct script *sc, long now)
 	return 1;
 }
 
+/* Lines in one write(2), as a busy llama-server's buffered output comes. */
+static void
+burst(long n)
+{
+	char	*buf;
+	size_t	 len = 0, cap = (size_t)n * 20 + 1;
+	ssize_t	 w;
+	long	 i;
+
+	if (n <= 0 || (buf = malloc(cap)) == NULL)
+		return;
+	for (i = 0; i < n; i++)
+		len += (size_t)snprintf(buf + len, cap - len, "burst %ld\n", i);
+	for (i = 0; (size_t)i < len; i += w)
+		if ((w = write(STDERR_FILENO, buf + i, len - (size_t)i)) <= 0)
+			break;
+	free(buf);
+}
+
 static void
 answer(int fd, int ready)
 {
@@ -253,6 +273,7 @@ main(int argc, char *argv[])
 			say('I', "srv  llama_server: model loaded");
 			say('I', "srv  llama_server: listening on http://%s:%d",
 			    host, port);
+			burst(env_long("FAKE_BURST", 0));
 			if ((path = getenv("FAKE_SCRIPT")) != NULL)
 				sc.f = fopen(path, "r");
 			sc.lines = env_long("FAKE_LINES", 0);
