@@ -35,6 +35,7 @@ struct conn {
 	struct bufferevent	*bev;
 	struct timeval		 deadline;
 	int			 armed;		/* waiting for a whole request */
+	int			 fd;		/* where cs.byfd holds it, or -1 */
 };
 TAILQ_HEAD(connq, conn);
 
@@ -47,6 +48,8 @@ static struct {
 	size_t			 max;
 	int			 timeout_s;
 	int			 paused;	/* listener disabled */
+	struct conn		**byfd;		/* a cache for conns_find */
+	size_t			 nbyfd;
 } cs = { .list = TAILQ_HEAD_INITIALIZER(cs.list) };
 
 static void
@@ -67,15 +70,51 @@ conns_resume(void)
 	}
 }
 
+/*
+ * A connection by its bufferevent: from a table indexed by descriptor
+ * (set only once evhttp has given the bufferevent its socket, and checked,
+ * since descriptors are reused), else by walking the list, which then
+ * fills the table.
+ */
 static struct conn *
 conns_find(struct bufferevent *bev)
 {
-	struct conn	*c;
+	struct conn	*c, **t;
+	evutil_socket_t	 fd = bufferevent_getfd(bev);
+	size_t		 n;
 
+	if (fd >= 0 && (size_t)fd < cs.nbyfd && cs.byfd[fd] != NULL &&
+	    cs.byfd[fd]->bev == bev)
+		return cs.byfd[fd];
 	TAILQ_FOREACH(c, &cs.list, entry)
 		if (c->bev == bev)
+			break;
+	if (c == NULL || fd < 0)
+		return c;
+	if ((size_t)fd >= cs.nbyfd) {
+		n = (size_t)fd + 64;
+		if ((t = reallocarray(cs.byfd, n, sizeof(*t))) == NULL)
 			return c;
-	return NULL;
+		memset(t + cs.nbyfd, 0, (n - cs.nbyfd) * sizeof(*t));
+		cs.byfd = t;
+		cs.nbyfd = n;
+	}
+	if (c->fd >= 0 && cs.byfd[c->fd] == c)
+		cs.byfd[c->fd] = NULL;
+	cs.byfd[fd] = c;
+	c->fd = fd;
+	return c;
+}
+
+/* A connection goes: its table entry, if any, with it. */
+static void
+conns_forget(struct conn *c)
+{
+	if (c->fd >= 0 && cs.byfd[c->fd] == c)
+		cs.byfd[c->fd] = NULL;
+	TAILQ_REMOVE(&cs.list, c, entry);
+	bufferevent_decref(c->bev);
+	free(c);
 }
 
 static void
@@ -103,9 +142,7 @@ conns_sweep(void)
 		bufferevent_getcb(c->bev, &rcb, &wcb, &ecb, &arg);
 		if (rcb == NULL && wcb == NULL && ecb == NULL) {
 			/* evhttp let go of it: ours was the last reference. */
-			TAILQ_REMOVE(&cs.list, c, entry);
-			bufferevent_decref(c->bev);
-			free(c);
+			conns_forget(c);
 			cs.count--;
 			continue;
 		}
@@ -165,6 +202,7 @@ conns_new_bev(struct event_base *base, void *arg)
 	bufferevent_set_max_single_write(bev, EV_SSIZE_MAX);
 	bufferevent_incref(bev);
 	c->bev = bev;
+	c->fd = -1;
 	conns_arm(c);
 	TAILQ_INSERT_TAIL(&cs.list, c, entry);
 	if (++cs.count >= cs.max)
@@ -220,11 +258,11 @@ conns_teardown(void)
 {
 	struct conn	*c;
 
-	while ((c = TAILQ_FIRST(&cs.list)) != NULL) {
-		TAILQ_REMOVE(&cs.list, c, entry);
-		bufferevent_decref(c->bev);
-		free(c);
-	}
+	while ((c = TAILQ_FIRST(&cs.list)) != NULL)
+		conns_forget(c);
+	free(cs.byfd);
+	cs.byfd = NULL;
+	cs.nbyfd = 0;
 	cs.count = 0;
 	if (cs.ev_sweep != NULL)
 		event_free(cs.ev_sweep);
