@@ -2,9 +2,11 @@
 #ifndef SOLAR_T_H
 #define SOLAR_T_H
 
+#include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 static int t_failures;
 static int t_checks;
@@ -27,6 +29,32 @@ static int t_checks;
 		    __FILE__, __LINE__, t_g ? t_g : "(null)", t_w);	\
 	}								\
 } while (0)
+
+/* The descriptors open now (the listing's own one included). */
+static inline int
+count_fds(void)
+{
+	DIR		*d;
+	struct dirent	*de;
+	int		 n = 0;
+
+	if ((d = opendir("/proc/self/fd")) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+static inline long
+now_ms(void)
+{
+	struct timespec	 ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
+}
 
 #define T_DONE() do {							\
 	fprintf(stderr, "%s: %d checks, %d failed\n", __FILE__,		\

@@ -18,7 +18,6 @@
 
 #define BIGSTR		(1024 * 1024)
 
-static int	count_fds(void);
 static void	mkpair(struct chan **, struct chan **);
 static struct chan *mkraw(int *);
 static int	transfer(struct chan *, struct chan *, struct chanmsg *,
@@ -57,21 +56,6 @@ static void	test_input_cap(void);
 
 /* Open descriptors of this process (the directory's own one included,
  * which is the same in every count). */
-static int
-count_fds(void)
-{
-	DIR		*d;
-	struct dirent	*de;
-	int		 n = 0;
-
-	if ((d = opendir("/proc/self/fd")) == NULL)
-		return -1;
-	while ((de = readdir(d)) != NULL)
-		if (de->d_name[0] != '.')
-			n++;
-	closedir(d);
-	return n;
-}
 
 static void
 mkpair(struct chan **a, struct chan **b)

@@ -15,7 +15,6 @@
 
 static char	tmp[64];
 
-static int	count_fds(void);
 static int	exists(const char *);
 static char	*slurp(const char *);
 static void	rm_tree(const char *);
@@ -25,20 +24,6 @@ static void	test_hostile(void);
 static void	test_dir(void);
 static void	test_append(void);
 static void	test_nofollow(void);
-
-static int
-count_fds(void)
-{
-	DIR	*d;
-	int	 n = 0;
-
-	if ((d = opendir("/proc/self/fd")) == NULL)
-		return -1;
-	while (readdir(d) != NULL)
-		n++;
-	closedir(d);
-	return n;
-}
 
 static int
 exists(const char *path)

@@ -32,8 +32,6 @@ struct readings {
 	struct memfig		 last;
 };
 
-static int	count_fds(void);
-static long	now_ms(void);
 static int	children(pid_t, pid_t *, int);
 static int	child_fds(pid_t, int *, int *);
 static int	child_sigmasks_clear(pid_t);
@@ -50,29 +48,6 @@ static void	test_sampler(void);
 static void	test_free_pending(void);
 static void	test_low_fds(void);
 static void	test_parent_death(void);
-
-static int
-count_fds(void)
-{
-	DIR	*d;
-	int	 n = 0;
-
-	if ((d = opendir("/proc/self/fd")) == NULL)
-		return -1;
-	while (readdir(d) != NULL)
-		n++;
-	closedir(d);
-	return n;
-}
-
-static long
-now_ms(void)
-{
-	struct timespec	 ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* The processes whose parent is ppid, from /proc/N/stat. */
 static int

@@ -19,39 +19,14 @@
 
 static int	have_ipv6;
 
-static int	count_fds(void);
 static int	sock_on(const char *, int, int, int);
 static int	unused_port(void);
 static int	in_time_wait(int);
-static long	now_ms(void);
 
 static void	test_free(void);
 static void	test_held(void);
 static void	test_bad_input(void);
 static void	test_time_wait(void);
-
-static int
-count_fds(void)
-{
-	DIR	*d;
-	int	 n = 0;
-
-	if ((d = opendir("/proc/self/fd")) == NULL)
-		return -1;
-	while (readdir(d) != NULL)
-		n++;
-	closedir(d);
-	return n;
-}
-
-static long
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 /* A TCP socket bound to addr:port (listening when asked), or -1. */
 static int

@@ -59,8 +59,6 @@ struct result {
 static struct event_base *base;
 static int	have_ipv6;
 
-static int	count_fds(void);
-static long	now_ms(void);
 static int	unused_port(void);
 static void	put(int, const char *, size_t);
 static int	server_port(const struct server *);
@@ -88,29 +86,6 @@ static void	test_busy(void);
 static void	test_cancel(void);
 static void	test_from_callback(void);
 static void	test_bad_start(void);
-
-static int
-count_fds(void)
-{
-	DIR	*d;
-	int	 n = 0;
-
-	if ((d = opendir("/proc/self/fd")) == NULL)
-		return -1;
-	while (readdir(d) != NULL)
-		n++;
-	closedir(d);
-	return n;
-}
-
-static long
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 /* A loopback port with nothing on it: refused when connected to. */
 static int

@@ -22,8 +22,6 @@
 
 static char	tmp[64];
 
-static int	count_fds(void);
-static long	now_ms(void);
 static int	strv_is(char **, const char *const *);
 static void	config_full(struct inst_config *);
 static void	config_defaults(struct inst_config *);
@@ -42,29 +40,6 @@ static void	test_exec_failure(void);
 static void	test_path_lookup(void);
 static void	test_pdeathsig(void);
 static void	test_closed_stdio(void);
-
-static int
-count_fds(void)
-{
-	DIR	*d;
-	int	 n = 0;
-
-	if ((d = opendir("/proc/self/fd")) == NULL)
-		return -1;
-	while (readdir(d) != NULL)
-		n++;
-	closedir(d);
-	return n;
-}
-
-static long
-now_ms(void)
-{
-	struct timespec	ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000L + ts.tv_nsec / 1000000L;
-}
 
 /* v equals want exactly, in order and length; the difference printed. */
 static int
