@@ -30,6 +30,8 @@ struct apid {
 	unsigned int		 ws_max_clients;
 	unsigned int		 ws_max_per_instance;
 	int			 sandbox;
+	unsigned int		 header_timeout_s;	/* for a request head */
+	size_t			 ws_max_queued;	/* bytes, all WebSocket queues */
 	int			 serving;
 	char			*memory_json;	/* NULL until the sampler has read */
 };

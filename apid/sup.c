@@ -48,6 +48,7 @@ static int
 sup_hello(struct apid *a, struct chanmsg *m)
 {
 	uint32_t	 version, bufsize, verbose, timeout, maxconn, wsmax, wsper;
+	uint32_t	 htimeout, wsqueued;
 	uint8_t		 allow_extra, sandbox;
 	char		 err[256];
 	int		 fd;
@@ -68,6 +69,8 @@ sup_hello(struct apid *a, struct chanmsg *m)
 	    chanmsg_u32(m, &maxconn) == -1 || maxconn == 0 ||
 	    chanmsg_u32(m, &wsmax) == -1 || chanmsg_u32(m, &wsper) == -1 ||
 	    chanmsg_u8(m, &sandbox) == -1 || sandbox > 1 ||
+	    chanmsg_u32(m, &htimeout) == -1 || htimeout == 0 ||
+	    chanmsg_u32(m, &wsqueued) == -1 || wsqueued == 0 ||
 	    chanmsg_end(m) == -1 || (fd = chanmsg_take_fd(m)) == -1)
 		return -1;
 	a->log_buffer_size = bufsize;
@@ -77,6 +80,8 @@ sup_hello(struct apid *a, struct chanmsg *m)
 	a->ws_max_clients = wsmax;
 	a->ws_max_per_instance = wsper;
 	a->sandbox = sandbox;
+	a->header_timeout_s = htimeout;
+	a->ws_max_queued = (size_t)wsqueued * 1024 * 1024;
 	log_setverbose((int)verbose);
 	if (http_setup(a, fd) == -1) {
 		close(fd);

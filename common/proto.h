@@ -6,7 +6,7 @@
 #ifndef SOLAR_PROTO_H
 #define SOLAR_PROTO_H
 
-#define PROTO_VERSION		1
+#define PROTO_VERSION		2
 
 /* The descriptor on which apid finds its end of the channel. */
 #define APID_CHANNEL_FD		3
@@ -17,7 +17,8 @@ enum msg_type {
 				   u32 verbose, u32 http_timeout_s,
 				   u8 allow_extra_args, u32 max_connections,
 				   u32 ws_max_clients, u32 ws_max_per_instance,
-				   u8 sandbox; fd: listener */
+				   u8 sandbox, u32 header_timeout_s,
+				   u32 ws_max_queued_mb; fd: listener */
 	MSG_INSTANCE = 2,	/* instance */
 	MSG_INSTANCE_GONE = 3,	/* str id */
 	MSG_LOG_LINES = 4,

@@ -83,6 +83,23 @@ static const struct key keys[] = {
 	    offsetof(struct settings, sandbox), NULL, 1, 0, 1 },
 	{ "DOCS_ASSETS_DIR", KIND_STR,
 	    offsetof(struct settings, docs_assets_dir), NULL, 0, 0, 0 },
+	{ "HEADER_TIMEOUT_S", KIND_INT,
+	    offsetof(struct settings, header_timeout_s), NULL, 10, 1, 3600 },
+	{ "LOG_BUFFER_BYTES", KIND_INT,
+	    offsetof(struct settings, log_buffer_bytes), NULL, 4194304,
+	    65536, 1073741824 },
+	{ "WS_MAX_QUEUED_MB", KIND_INT,
+	    offsetof(struct settings, ws_max_queued_mb), NULL, 32, 1, 65536 },
+	{ "LOG_FILE_MAX_MB", KIND_INT,
+	    offsetof(struct settings, log_file_max_mb), NULL, 100, 1,
+	    1048576 },
+	{ "LOG_FILE_KEEP", KIND_INT,
+	    offsetof(struct settings, log_file_keep), NULL, 3, 0, 1000 },
+	{ "MODEL_DIRS", KIND_STR,
+	    offsetof(struct settings, model_dirs), NULL, 0, 0, 0 },
+	{ "MAX_INSTANCES", KIND_INT,
+	    offsetof(struct settings, max_instances), NULL, 1000, 1,
+	    1000000 },
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 

@@ -26,6 +26,13 @@ struct settings {
 	int	 ws_max_per_instance;	/* extension */
 	int	 sandbox;		/* extension: apid's seccomp and Landlock */
 	char	*docs_assets_dir;	/* extension: local Swagger UI/ReDoc files */
+	int	 header_timeout_s;	/* extension: a request head within it */
+	int	 log_buffer_bytes;	/* extension: ring bytes per instance */
+	int	 ws_max_queued_mb;	/* extension: apid's WebSocket queues */
+	int	 log_file_max_mb;	/* extension: a log file is rotated there */
+	int	 log_file_keep;		/* extension: old log files per instance */
+	char	*model_dirs;		/* extension: NULL: models anywhere */
+	int	 max_instances;		/* extension */
 };
 
 void	settings_defaults(struct settings *);

@@ -237,6 +237,8 @@ apidproc_hello(struct apidproc *ap)
 	chanbuf_u32(&b, (uint32_t)ap->sup->settings.ws_max_clients);
 	chanbuf_u32(&b, (uint32_t)ap->sup->settings.ws_max_per_instance);
 	chanbuf_u8(&b, (uint8_t)ap->sup->settings.sandbox);
+	chanbuf_u32(&b, (uint32_t)ap->sup->settings.header_timeout_s);
+	chanbuf_u32(&b, (uint32_t)ap->sup->settings.ws_max_queued_mb);
 	/* The channel owns lfd from here, even when sending fails. */
 	rc = chan_send(ap->chan, MSG_HELLO, 0, lfd, &b);
 	chanbuf_free(&b);

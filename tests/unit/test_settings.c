@@ -197,6 +197,13 @@ test_defaults(void)
 	CHECK(s.ws_max_clients == 256);
 	CHECK(s.ws_max_per_instance == 32);
 	CHECK(s.sandbox == 1);
+	CHECK(s.header_timeout_s == 10);
+	CHECK(s.log_buffer_bytes == 4 * 1024 * 1024);
+	CHECK(s.ws_max_queued_mb == 32);
+	CHECK(s.log_file_max_mb == 100);
+	CHECK(s.log_file_keep == 3);
+	CHECK(s.model_dirs == NULL);
+	CHECK(s.max_instances == 1000);
 
 	settings_free(&s);
 	CHECK(s.api_key == NULL && s.host == NULL && s.config_file == NULL &&
@@ -212,7 +219,9 @@ test_keys(void)
 	    "LOG_BUFFER_SIZE", "LLAMA_SERVER", "STOP_TIMEOUT_S",
 	    "START_STALL_S", "ALLOW_EXTRA_ARGS", "HTTP_TIMEOUT_S",
 	    "MAX_CONNECTIONS", "WS_MAX_CLIENTS", "WS_MAX_PER_INSTANCE",
-	    "SANDBOX" };
+	    "SANDBOX", "HEADER_TIMEOUT_S", "LOG_BUFFER_BYTES",
+	    "WS_MAX_QUEUED_MB", "LOG_FILE_MAX_MB", "LOG_FILE_KEEP",
+	    "MODEL_DIRS", "MAX_INSTANCES" };
 	size_t	 i;
 
 	for (i = 0; i < sizeof(all) / sizeof(all[0]); i++)
