@@ -5,7 +5,8 @@
  * the two lines a real one prints when ready, then prints numbered lines
  * carrying the CLOCK_MONOTONIC time of their write(2), at a given rate, to
  * stderr (one pipe with stdout under solar-host).  Settings come from the
- * environment, that is from an instance's "env":
+ * environment, which the benchmarks set in a file beside the model
+ * (tests/fakeopts.c):
  *
  *   BENCH_LOAD_MS=N   ready N ms after start (default 0)
  *   BENCH_LINES=N     lines to print once ready (default 0)
@@ -36,6 +37,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "fakeopts.h"
 
 #define NS		1000000000LL
 #define TICK_NS		1000000LL	/* shortest wake-up period */
@@ -184,6 +187,7 @@ main(int argc, char *argv[])
 	int			 n, waiting;
 
 	t0 = mono_ns();
+	fakeopts_load(argc, argv);
 	for (i = 1; i + 1 < argc; i++) {
 		if (strcmp(argv[i], "--host") == 0)
 			host = argv[i + 1];

@@ -196,9 +196,13 @@ api() {
 	fi
 }
 
-# create ALIAS ENVJSON: a new instance's id in ID.
+# create ALIAS OPTJSON: a new instance's id in ID.  The fake's options go
+# in a file beside its model (tests/fakeopts.c), one NAME=VALUE a line.
 create() {
-	_c=$(api POST /instances '{"config":{"model":"/m.gguf","alias":"'"$1"'","api_key":"ik","env":'"$2"'}}')
+	mkdir -p "$WORK/models"
+	printf '%s' "$2" | jq -r 'to_entries[] | "\(.key)=\(.value)"' \
+	    >"$WORK/models/$1.gguf.fake"
+	_c=$(api POST /instances '{"config":{"model":"'"$WORK/models/$1.gguf"'","alias":"'"$1"'","api_key":"ik"}}')
 	[ "$_c" = 200 ] || { echo "run.sh: create: $_c $(cat "$WORK/body")" >&2; exit 1; }
 	ID=$(sed 's/^{"instance":{"id":"\([^"]*\)".*/\1/' "$WORK/body")
 }

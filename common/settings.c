@@ -69,7 +69,7 @@ static const struct key keys[] = {
 	{ "START_STALL_S", KIND_INT,
 	    offsetof(struct settings, start_stall_s), NULL, 600, 1, 86400 },
 	{ "ALLOW_EXTRA_ARGS", KIND_BOOL,
-	    offsetof(struct settings, allow_extra_args), NULL, 1, 0, 1 },
+	    offsetof(struct settings, allow_extra_args), NULL, 0, 0, 1 },
 	{ "HTTP_TIMEOUT_S", KIND_INT,
 	    offsetof(struct settings, http_timeout_s), NULL, 60, 1, 3600 },
 	{ "MAX_CONNECTIONS", KIND_INT,

@@ -2,8 +2,8 @@
  * fake-llama-server.c: stands in for llama-server in the integration tests.
  * It takes the real command line, binds its port first, answers /health
  * with 503 while "loading" and 200 after, prints lines the way the real one
- * does, and misbehaves on request through environment variables (which
- * tests set through an instance's "env"):
+ * does, and misbehaves on request through environment variables, which
+ * tests set in a file beside the model (fakeopts.c):
  *
  *   FAKE_LOAD_MS=N        ready N ms after start (default 50)
  *   FAKE_FAIL=1           print a model loading error and exit 1 at once
@@ -34,6 +34,8 @@
 #include <string.h>
 #include <time.h>
 #include <unistd.h>
+
+#include "fakeopts.h"
 
 extern char **environ;
 
@@ -210,6 +212,7 @@ main(int argc, char *argv[])
 	int			 i, port = 8080, lfd, cfd, on = 1, ready = 0;
 
 	clock_gettime(CLOCK_MONOTONIC, &t0);
+	fakeopts_load(argc, argv);
 	for (i = 1; i < argc - 1; i++) {
 		if (strcmp(argv[i], "--host") == 0)
 			host = argv[i + 1];

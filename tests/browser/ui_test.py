@@ -1,7 +1,7 @@
 """ui_test.py: drives the dashboard (GET /ui) in headless Chromium.
 
     ui_test.py test --url http://127.0.0.1:PORT --key KEY --chromium BIN
-        --shot FILE --script FILE --buffer N [--deadline S]
+        --shot FILE --model FILE --buffer N [--deadline S]
     ui_test.py shot --url ... --key KEY --chromium BIN --shot FILE
         [--select ALIAS]
 
@@ -118,12 +118,11 @@ def run_test(b, args):
     if got != want:
         raise StepFailed("form defaults: %s, want %s" % (got, want))
     step("the form shows every field with its default")
-    b.type("#f-model", "/models/test-model.gguf", "model")
+    b.type("#f-model", args.model, "model")
     b.type("#f-alias", alias, "alias")
     b.type("#f-api_key", "instance-key-1", "instance key")
     b.type("#f-extra_args", "--flash-attn\non", "extra_args")
-    b.type("#f-env", "FAKE_SCRIPT=%s\nFAKE_LINES=3000\nFAKE_LINE_MS=10"
-           % args.script, "env")
+    b.type("#f-env", "GGML_UI_TEST=1\nOMP_NUM_THREADS=2", "env")
     b.click("#form-submit", "Create")
     inst_id = b.wait_for(
         "the new instance shows, stopped",
@@ -248,7 +247,7 @@ def main():
     p.add_argument("--key", required=True)
     p.add_argument("--chromium", default="chromium")
     p.add_argument("--shot", required=True)
-    p.add_argument("--script", default="/dev/null")
+    p.add_argument("--model", required=True)
     p.add_argument("--buffer", type=int, default=1000)
     p.add_argument("--deadline", type=float, default=20)
     p.add_argument("--select")

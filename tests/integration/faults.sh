@@ -11,7 +11,7 @@ create steady
 api POST "/instances/$ID/start"
 STEADY=$ID
 SPID=$(jqb .instance.pid)
-create stubborn '"env":{"FAKE_IGNORE_TERM":"1"}'
+create_fake stubborn FAKE_IGNORE_TERM=1
 api POST "/instances/$ID/start"
 STUB=$ID
 curl -s -o /dev/null -X POST -H "X-API-Key: $KEY" \
@@ -65,7 +65,7 @@ fi
 # --- a child that writes 100 MB as fast as it can ----------------------
 PORT=
 start_daemon
-create flood '"env":{"FAKE_LINES":"1100000"}'
+create_fake flood FAKE_LINES=1100000
 api POST "/instances/$ID/start"
 expect_code 200 "flood start"
 wait_until status_is "$ID" running || fail "the flooding child never ran"
@@ -103,7 +103,7 @@ API_KEY=$KEY HOST=127.0.0.1 PORT=$PORT LLAMA_SERVER=$FAKE \
 	exec "$2" -d' sh "$TMP/full" "$SOLAR_HOST" 2>>"$TMP/stderr" &
 DAEMON_PID=$!
 wait_until healthy || fail "daemon in a mount namespace did not start"
-create filler '"env":{"FAKE_LINES":"30000","FAKE_LINE_MS":"1","FAKE_LINE_BATCH":"2"}'
+create_fake filler 'FAKE_LINES=30000 FAKE_LINE_MS=1 FAKE_LINE_BATCH=2'
 FID=$ID
 # 30000 lines and the fake's 4 lines of start-up.
 "$WS" -k "$KEY" -n 30004 -t 90 "$PORT" "/instances/$FID/logs?since=0" >"$TMP/full.ws" &

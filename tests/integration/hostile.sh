@@ -121,7 +121,7 @@ nofile_for() {
 # hostile_start: the daemon, and what after_case compares with.
 hostile_start() {
 	# Short, so that connections left hanging on purpose end soon.
-	HTTP_TIMEOUT_S=2 start_daemon
+	HTTP_TIMEOUT_S=2 ALLOW_EXTRA_ARGS=true start_daemon
 	wait_until test -f config.json || fail "no config.json"
 	cp config.json "$TMP/config.saved"
 	APID=$(apid_pid)

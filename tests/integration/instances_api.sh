@@ -2,7 +2,7 @@
 # instances_api.sh: create, read, update, delete; validation answers and
 # their exact bodies; a refused request changes nothing.
 . "$(dirname "$0")/lib.sh"
-start_daemon
+ALLOW_EXTRA_ARGS=true start_daemon
 
 api GET /instances
 expect_code 200 "empty list"
@@ -122,10 +122,10 @@ api GET "/instances/$ID2"
 expect_code 404 "get after delete"
 grep -q "$ID2" config.json && fail "deleted instance still in config.json"
 
-# ALLOW_EXTRA_ARGS=false refuses extra_args and env.
+# ALLOW_EXTRA_ARGS=false, the default, refuses extra_args and env.
 stop_daemon TERM
 PORT=
-ALLOW_EXTRA_ARGS=false start_daemon
+start_daemon
 api POST /instances '{"config":{"model":"m","alias":"a","api_key":"k","extra_args":["--x"]}}'
 expect_code 422 "extra_args when not allowed"
 [ "$(jqb '.detail[0].loc | join(",")')" = "body,config,extra_args" ] || fail "extra_args refusal: $BODY"

@@ -5,7 +5,7 @@
 . "$(dirname "$0")/lib.sh"
 START_STALL_S=2 start_daemon
 
-create broken '"env":{"FAKE_FAIL":"1"}'
+create_fake broken FAKE_FAIL=1
 api POST "/instances/$ID/start"
 expect_code 500 "failing start"
 case $BODY in
@@ -23,7 +23,7 @@ api PUT "/instances/$ID" '{"config":{"model":"m","alias":"fixed","api_key":"k"}}
 expect_code 200 "update of a failed instance"
 
 # A crash while running: failed, restarted after 1 s, keeping retry_count.
-create crashy '"env":{"FAKE_EXIT_AFTER_MS":"1500","FAKE_EXIT_STATUS":"3"}'
+create_fake crashy 'FAKE_EXIT_AFTER_MS=1500 FAKE_EXIT_STATUS=3'
 api POST "/instances/$ID/start"
 [ "$(jqb .instance.status)" = running ] || fail "crashy start: $BODY"
 FIRST=$(jqb .instance.pid)
@@ -58,7 +58,7 @@ wait_until_short() { _d=$DEADLINE; DEADLINE=3; wait_until "$@"; _r=$?; DEADLINE=
 wait_until_short sleep_past_restart && fail "a stop did not cancel the pending restart"
 
 # Silent and never ready: failed after START_STALL_S.
-create mute '"env":{"FAKE_SILENT":"1"}'
+create_fake mute FAKE_SILENT=1
 curl -s -o /dev/null -X POST -H "X-API-Key: $KEY" "http://127.0.0.1:$PORT/instances/$ID/start"
 stalled() { [ "$(field "$ID" .status)" = failed ]; }
 wait_until stalled || fail "a silent child was not failed"

@@ -3,9 +3,10 @@
 # its log file, stop, restart, and the rules for each status.
 . "$(dirname "$0")/lib.sh"
 SP=$(start_port)
-API_KEY_SECRET=$KEY start_daemon
+API_KEY_SECRET=$KEY ALLOW_EXTRA_ARGS=true start_daemon
 
-create "llama-3:8b" '"temp":0.7,"chat_template_file":"/t.jinja","special":true,"extra_args":["--mlock","--x y"],"env":{"FAKE_RECORD":"'"$TMP/record"'","FAKE_LOAD_MS":"100"}'
+create_fake "llama-3:8b" "FAKE_RECORD=$TMP/record FAKE_LOAD_MS=100" '"temp":0.7,"chat_template_file":"/t.jinja","special":true,"extra_args":["--mlock","--x y"],"env":{"GGML_TEST_MARK":"100"}'
+M=$TMP/models/fake$_nfake.gguf
 api POST "/instances/$ID/start"
 expect_code 200 "start"
 [ "$(jqb .message)" = "Instance $ID started successfully" ] || fail "start message: $BODY"
@@ -22,12 +23,12 @@ curl -sf "http://127.0.0.1:$IPORT/health" >/dev/null || fail "the child does not
 # The command line, argument by argument, and the built environment.
 wait_until test -s "$TMP/record" || fail "the fake recorded nothing"
 ARGS=$(sed -n 's/^arg //p' "$TMP/record" | tail -n +2 | tr '\n' '|')
-[ "$ARGS" = "--model|/m.gguf|--alias|llama-3:8b|--threads|1|--n-gpu-layers|999|--temp|0.7|--top-p|1.0|--top-k|0|--min-p|0.0|--ctx-size|131072|--host|0.0.0.0|--port|$IPORT|--no-warmup|--jinja|--chat-template-file|/t.jinja|--special|--mlock|--x y|" ] ||
+[ "$ARGS" = "--model|$M|--alias|llama-3:8b|--threads|1|--n-gpu-layers|999|--temp|0.7|--top-p|1.0|--top-k|0|--min-p|0.0|--ctx-size|131072|--host|0.0.0.0|--port|$IPORT|--no-warmup|--jinja|--chat-template-file|/t.jinja|--special|--mlock|--x y|" ] ||
     fail "command line: $ARGS"
 grep -q "^env LLAMA_API_KEY=ik$" "$TMP/record" || fail "no LLAMA_API_KEY"
 grep -q "^env API_KEY" "$TMP/record" && fail "API_KEY reached the child"
 grep -q "^env API_KEY_SECRET" "$TMP/record" && fail "an unrelated variable reached the child"
-grep -q "^env FAKE_LOAD_MS=100$" "$TMP/record" || fail "the config's env is missing"
+grep -q "^env GGML_TEST_MARK=100$" "$TMP/record" || fail "the config's env is missing"
 grep -q "^env PATH=" "$TMP/record" || fail "PATH was not passed"
 FDS=$(grep -c "^fd " "$TMP/record")
 [ "$FDS" = 3 ] || fail "the child has $FDS descriptors open: $(grep '^fd ' "$TMP/record")"
@@ -75,7 +76,7 @@ api POST "/instances/$ID/stop"
 expect_code 200 "stop of a stopped instance"
 
 # A slow load: the start answers after about 2 s with "starting".
-create slow '"env":{"FAKE_LOAD_MS":"5000"}'
+create_fake slow FAKE_LOAD_MS=5000
 api POST "/instances/$ID/start"
 expect_code 200 "start of a slow instance"
 [ "$(jqb .instance.status)" = starting ] || fail "slow start answered: $BODY"
@@ -88,7 +89,7 @@ stop_daemon TERM
 PORT=
 STOP_TIMEOUT_S=2 start_daemon
 wait_until status_is "$SLOW" running || fail "the slow instance did not come back after a restart of the daemon"
-create stubborn '"env":{"FAKE_IGNORE_TERM":"1"}'
+create_fake stubborn FAKE_IGNORE_TERM=1
 api POST "/instances/$ID/start"
 [ "$(jqb .instance.status)" = running ] || fail "stubborn start: $BODY"
 SPID=$(jqb .instance.pid)

@@ -136,9 +136,33 @@ jqb() {
 
 # create ALIAS [extra JSON fields]: an instance of the fake; its id in $ID.
 create() {
-	api POST /instances '{"config":{"model":"/m.gguf","alias":"'"$1"'","api_key":"ik"'"${2:+,$2}"'}}'
+	api POST /instances '{"config":{"model":"'"${MODEL:-/m.gguf}"'","alias":"'"$1"'","api_key":"ik"'"${2:+,$2}"'}}'
 	expect_code 200 "create $1"
 	ID=$(jqb .instance.id)
+}
+
+# fake_model NAME=VALUE...: a model file whose options for the fake sit
+# beside it (MODEL.fake, tests/fakeopts.c); its path in $MODEL.
+fake_model() {
+	_nfake=$(( ${_nfake:-0} + 1 ))
+	mkdir -p "$TMP/models"
+	MODEL=$TMP/models/fake$_nfake.gguf
+	: >"$MODEL"
+	: >"$MODEL.fake"
+	for _o in "$@"; do
+		printf '%s\n' "$_o" >>"$MODEL.fake"
+	done
+}
+
+# create_fake ALIAS 'NAME=VALUE ...' [extra JSON fields]: create with a
+# model file that steers the fake.
+create_fake() {
+	_cf_alias=$1
+	# shellcheck disable=SC2086
+	fake_model $2
+	shift 2
+	create "$_cf_alias" "$@"
+	MODEL=
 }
 
 # status_is ID STATUS: for wait_until.

@@ -7,7 +7,7 @@
 WS=$top_builddir/tests/helpers/wsclient
 LOG_BUFFER_SIZE=50 start_daemon
 N=3000
-create burst '"env":{"FAKE_BURST":"'$N'"}'
+create_fake burst FAKE_BURST=$N
 
 "$WS" -k "$KEY" -n $((N + 4)) -t 60 "$PORT" "/instances/$ID/logs" >"$TMP/live" &
 CLIENT=$!

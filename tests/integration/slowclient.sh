@@ -6,7 +6,7 @@
 WS=$top_builddir/tests/helpers/wsclient
 LOG_BUFFER_SIZE=1000 start_daemon
 N=60000
-create flood '"env":{"FAKE_LINES":"'$N'","FAKE_LINE_MS":"1","FAKE_LINE_BATCH":"10"}'
+create_fake flood "FAKE_LINES=$N FAKE_LINE_MS=1 FAKE_LINE_BATCH=10"
 APID=$(apid_pid)
 rss() { awk '/^VmRSS:/ { print $2 }' "/proc/$APID/status"; }
 BEFORE=$(rss)

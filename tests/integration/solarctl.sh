@@ -7,7 +7,7 @@
 . "$(dirname "$0")/lib.sh"
 CTL=$top_builddir/solarctl/solarctl
 [ -x "$CTL" ] || fail "$CTL is not built"
-start_daemon
+ALLOW_EXTRA_ARGS=true start_daemon
 
 SOLAR_HOST_URL=http://127.0.0.1:$PORT
 SOLAR_HOST_API_KEY=$KEY
@@ -120,17 +120,21 @@ ctl --json list
 same_as_api /instances "empty list --json"
 [ "$OUT" = "[]" ] || fail "empty list --json: $OUT"
 
-ctl create --model /m.gguf --alias "llama-3:8b" --api-key ik --threads 4 \
+# The fake prints lines as told in a file beside its model.
+fake_model FAKE_LINES=30
+M=$MODEL
+MODEL=
+ctl create --model "$M" --alias "llama-3:8b" --api-key ik --threads 4 \
     --ctx-size 1_024 --temp 0.7 --top-p 0.9 --top-k 40 --min-p 0.05 \
     --n-gpu-layers 12 --host 127.0.0.1 --chat-template-file /t.jinja \
     --special --extra-arg --mlock --extra-arg "--x y" \
-    --env FAKE_LINES=30 --env OMP_NUM_THREADS=2
+    --env GGML_FAKE=30 --env OMP_NUM_THREADS=2
 expect_rc 0 "create"
 api GET /instances
 ID=$(jqb '.[0].id')
 [ "$OUT" = "Instance $ID created successfully" ] || fail "create said: $OUT"
 api GET "/instances/$ID"
-[ "$(jqc .config "$BODY")" = '{"model":"/m.gguf","alias":"llama-3:8b","threads":4,"n_gpu_layers":12,"temp":0.7,"top_p":0.9,"top_k":40,"min_p":0.05,"ctx_size":1024,"chat_template_file":"/t.jinja","host":"127.0.0.1","port":null,"api_key":"ik","special":true,"extra_args":["--mlock","--x y"],"env":{"FAKE_LINES":"30","OMP_NUM_THREADS":"2"}}' ] ||
+[ "$(jqc .config "$BODY")" = '{"model":"'"$M"'","alias":"llama-3:8b","threads":4,"n_gpu_layers":12,"temp":0.7,"top_p":0.9,"top_k":40,"min_p":0.05,"ctx_size":1024,"chat_template_file":"/t.jinja","host":"127.0.0.1","port":null,"api_key":"ik","special":true,"extra_args":["--mlock","--x y"],"env":{"GGML_FAKE":"30","OMP_NUM_THREADS":"2"}}' ] ||
     fail "the config created from flags: $(jqc .config "$BODY")"
 
 # From a file: a bare InstanceConfig, a request body, stdin; --json.
@@ -188,7 +192,7 @@ expect_rc 0 "get"
 echo "$OUT" | grep -Eq "^id +$ID$" || fail "get: $OUT"
 echo "$OUT" | grep -Eq '^  temp +0.7$' || fail "get: the config: $OUT"
 echo "$OUT" | grep -Eq "^  extra_args +--mlock '--x y'$" || fail "get: extra_args: $OUT"
-echo "$OUT" | grep -Eq '^    FAKE_LINES +30$' || fail "get: env: $OUT"
+echo "$OUT" | grep -Eq '^    GGML_FAKE +30$' || fail "get: env: $OUT"
 echo "$OUT" | grep -Eq '^  api_key +\(hidden' || fail "get: api_key: $OUT"
 echo "$OUT" | grep -q ' ik$' && fail "get printed the instance key: $OUT"
 
@@ -259,8 +263,8 @@ expect_err "solarctl: Invalid or missing API key" "logs with a wrong key"
 pass "start, state, logs history and --since"
 
 # -f: live lines, nothing lost, until SIGINT (exit 0).
-ctl create --model /m.gguf --alias live --api-key k --env FAKE_LINES=300 \
-    --env FAKE_LINE_MS=5
+fake_model FAKE_LINES=300 FAKE_LINE_MS=5
+ctl create --model "$MODEL" --alias live --api-key k
 "$CTL" --json logs -f --since 0 live >"$TMP/follow.json" 2>"$TMP/follow.err" &
 F1=$!
 "$CTL" logs -f live >"$TMP/follow.txt" 2>"$TMP/follow2.err" &
@@ -312,17 +316,17 @@ expect_rc 0 "stop"
 ctl --json stop "$ID"
 [ "$(outj .instance.status)" = stopped ] || fail "stop --json: $OUT"
 
-ctl update llama-3:8b --threads 8 --no-special --port 30001 --env NEW=1 \
-    --env FAKE_LINES --chat-template-file ""
+ctl update llama-3:8b --threads 8 --no-special --port 30001 --env GGML_NEW=1 \
+    --env GGML_FAKE --chat-template-file ""
 expect_rc 0 "update"
 [ "$OUT" = "Instance $ID updated successfully" ] || fail "update said: $OUT"
 api GET "/instances/$ID"
-[ "$(jqc .config "$BODY")" = '{"model":"/m.gguf","alias":"llama-3:8b","threads":8,"n_gpu_layers":12,"temp":0.7,"top_p":0.9,"top_k":40,"min_p":0.05,"ctx_size":1024,"chat_template_file":null,"host":"127.0.0.1","port":30001,"api_key":"ik","special":false,"extra_args":["--mlock","--x y"],"env":{"OMP_NUM_THREADS":"2","NEW":"1"}}' ] ||
+[ "$(jqc .config "$BODY")" = '{"model":"'"$M"'","alias":"llama-3:8b","threads":8,"n_gpu_layers":12,"temp":0.7,"top_p":0.9,"top_k":40,"min_p":0.05,"ctx_size":1024,"chat_template_file":null,"host":"127.0.0.1","port":30001,"api_key":"ik","special":false,"extra_args":["--mlock","--x y"],"env":{"OMP_NUM_THREADS":"2","GGML_NEW":"1"}}' ] ||
     fail "the config after update: $(jqc .config "$BODY")"
 ctl --json update "$ID" --port auto --no-extra-args --no-env --temp 1
 expect_rc 0 "update --json"
 # The body as it came: the float as the server writes it (1.0).
-echo "$OUT" | grep -Fq '"config":{"model":"/m.gguf","alias":"llama-3:8b","threads":8,"n_gpu_layers":12,"temp":1.0,"top_p":0.9,"top_k":40,"min_p":0.05,"ctx_size":1024,"chat_template_file":null,"host":"127.0.0.1","port":null,"api_key":"ik","special":false}' ||
+echo "$OUT" | grep -Fq '"config":{"model":"'"$M"'","alias":"llama-3:8b","threads":8,"n_gpu_layers":12,"temp":1.0,"top_p":0.9,"top_k":40,"min_p":0.05,"ctx_size":1024,"chat_template_file":null,"host":"127.0.0.1","port":null,"api_key":"ik","special":false}' ||
     fail "update --json: $OUT"
 # get --json, edited, back with --file.
 ctl --json get "$ID"
@@ -420,7 +424,7 @@ expect_rc 3 "extra_args refused by the server"
 [ "$(echo "$ERR" | wc -l)" = 1 ] || fail "422: $ERR"
 echo "$ERR" | sed 's/^solarctl: //' | jq -e '.loc == ["body","config","extra_args"]' >/dev/null ||
     fail "422 entry: $ERR"
-ctl --json create --model /m.gguf --alias x --api-key k --env A=b
+ctl --json create --model /m.gguf --alias x --api-key k --env GGML_A=b
 expect_rc 3 "env refused by the server"
 [ "$(outj '.detail[0].loc | join(".")')" = "body.config.env" ] || fail "422 --json: $OUT"
 pass "validation errors of the server"

@@ -13,7 +13,7 @@ ready() { grep -qx "READY=1" "$TMP/notes"; }
 wait_until ready || fail "no READY=1: $(cat "$TMP/notes")"
 
 # logrotate moves the file, then sends SIGHUP.
-create rotated '"env":{"FAKE_LINES":"100000","FAKE_LINE_MS":"20"}'
+create_fake rotated 'FAKE_LINES=100000 FAKE_LINE_MS=20'
 api POST "/instances/$ID/start"
 LOGF=$(ls logs/rotated_*.log)
 wait_until grep -q "fake line 3 " "$LOGF" || fail "no lines in $LOGF"

@@ -47,7 +47,9 @@ printf '%s\n' \
     >"$TMP/generating.log"
 
 BUFFER=100
-LOG_BUFFER_SIZE=$BUFFER start_daemon
+LOG_BUFFER_SIZE=$BUFFER ALLOW_EXTRA_ARGS=true start_daemon
+# What the fake prints, set beside the model that the form names.
+fake_model "FAKE_SCRIPT=$TMP/generating.log" FAKE_LINES=3000 FAKE_LINE_MS=10
 req GET /ui
 expect_code 200 "GET /ui without a key"
 grep -q 'id="key-dialog"' "$TMP/body" || fail "/ui is not the dashboard: $(head -c 200 "$TMP/body")"
@@ -59,7 +61,7 @@ rm -f "$KEEP/ui-screenshot.png" "$KEEP/ui-screenshot-failure.png"
 echo "driving $CHROMIUM ($("$CHROMIUM" --version 2>/dev/null | head -n 1)) with $PY"
 "$PY" "$top_srcdir/tests/browser/ui_test.py" test \
     --url "http://127.0.0.1:$PORT" --key "$KEY" --chromium "$CHROMIUM" \
-    --shot "$SHOT" --script "$TMP/generating.log" --buffer "$BUFFER" \
+    --shot "$SHOT" --model "$MODEL" --buffer "$BUFFER" \
     --deadline "$DEADLINE" --chromium-log "$TMP/chromium.log"
 RC=$?
 for f in "$SHOT" "$TMP/ui-screenshot-failure.png"; do
@@ -76,7 +78,7 @@ fi
 # What the form sent: every field with the type the API wants.
 api GET /instances
 expect_code 200 "the instances"
-WANT='"model":"/models/test-model.gguf","alias":"ui-test","threads":1,"n_gpu_layers":999,"temp":1.0,"top_p":1.0,"top_k":0,"min_p":0.0,"ctx_size":131072,"chat_template_file":null,"host":"0.0.0.0","port":null,"api_key":"instance-key-1","special":false,"extra_args":["--flash-attn","on"],"env":{"FAKE_SCRIPT":"'"$TMP"'/generating.log","FAKE_LINES":"3000","FAKE_LINE_MS":"10"}'
+WANT='"model":"'"$MODEL"'","alias":"ui-test","threads":1,"n_gpu_layers":999,"temp":1.0,"top_p":1.0,"top_k":0,"min_p":0.0,"ctx_size":131072,"chat_template_file":null,"host":"0.0.0.0","port":null,"api_key":"instance-key-1","special":false,"extra_args":["--flash-attn","on"],"env":{"GGML_UI_TEST":"1","OMP_NUM_THREADS":"2"}'
 case $BODY in
 *"$WANT"*) ;;
 *) fail "the form's config: $BODY" ;;

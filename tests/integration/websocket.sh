@@ -6,7 +6,7 @@
 WS=$top_builddir/tests/helpers/wsclient
 LOG_BUFFER_SIZE=50 start_daemon
 
-create chatty '"env":{"FAKE_LINES":"100"}'
+create_fake chatty FAKE_LINES=100
 api POST "/instances/$ID/start"
 [ "$(jqb .instance.status)" = running ] || fail "start: $BODY"
 wait_until grep -q "fake line 99" logs/chatty_*.log || fail "the fake did not print"
@@ -51,7 +51,7 @@ api GET "/instances/$ID/logs"
 expect_code 404 "plain GET of the logs path"
 
 # Live lines across the seam: nothing lost, nothing repeated.
-create stream '"env":{"FAKE_LINES":"400","FAKE_LINE_MS":"5"}'
+create_fake stream 'FAKE_LINES=400 FAKE_LINE_MS=5'
 SID=$ID
 api POST "/instances/$SID/start"
 "$WS" -k "$KEY" -n 300 -t 20 "$PORT" "/instances/$SID/logs?since=0" >"$TMP/live" ||
@@ -77,7 +77,7 @@ expect_code 422 "within_s=abc"
 expect_body '{"detail":[{"type":"int_parsing","loc":["query","within_s"],"msg":"Input should be a valid integer, unable to parse string as an integer","input":"abc"}]}' "within_s=abc"
 
 # Requests as llama-server prints them: state events and metrics.
-create talker '"env":{"FAKE_SCRIPT":"'"$FIXTURES/llama-server/baseline.log"'","FAKE_LINE_MS":"300"}'
+create_fake talker "FAKE_SCRIPT=$FIXTURES/llama-server/baseline.log FAKE_LINE_MS=300"
 TID=$ID
 "$WS" -k "$KEY" -n 3 -t 20 "$PORT" "/instances/$TID/state" >"$TMP/state" &
 WSP=$!

@@ -121,7 +121,7 @@ nondefault(struct settings *s)
 	CHECK(settings_set(s, "PORT", "7000", NULL, 0) == 0);
 	CHECK(settings_set(s, "LOG_DIR", "before-logs", NULL, 0) == 0);
 	CHECK(settings_set(s, "MAX_RETRIES", "7", NULL, 0) == 0);
-	CHECK(settings_set(s, "ALLOW_EXTRA_ARGS", "no", NULL, 0) == 0);
+	CHECK(settings_set(s, "ALLOW_EXTRA_ARGS", "yes", NULL, 0) == 0);
 }
 
 /*
@@ -191,7 +191,7 @@ test_defaults(void)
 	CHECK_STR(s.llama_server, "llama-server");
 	CHECK(s.stop_timeout_s == 10);
 	CHECK(s.start_stall_s == 600);
-	CHECK(s.allow_extra_args == 1);
+	CHECK(s.allow_extra_args == 0);
 	CHECK(s.http_timeout_s == 60);
 	CHECK(s.max_connections == 512);
 	CHECK(s.ws_max_clients == 256);
@@ -620,7 +620,7 @@ test_env(void)
 	/* The file first, then the environment over it. */
 	settings_defaults(&s);
 	path = put("base.env", "PORT=9000\nHOST=::1\nLOG_DIR=filelogs\n"
-	    "CONFIG_FILE=file.json\nMAX_RETRIES=9\n");
+	    "CONFIG_FILE=file.json\nMAX_RETRIES=9\nALLOW_EXTRA_ARGS=true\n");
 	CHECK(settings_load_file(&s, path, 0, err, sizeof(err)) == 0);
 	e = mkenv(env1);
 	CHECK(settings_load_env(&s, e, err, sizeof(err)) == 0);
