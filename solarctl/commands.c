@@ -68,6 +68,13 @@ api_error(struct ctl *ctl, int status, const char *body, size_t len)
 	}
 	strbuf_free(&sb);
 	json_decref(v);
+	if (status == 401 && ctl->t.key_from != NULL) {
+		if (ctl->t.key != NULL)
+			fprintf(stderr, "solarctl: the key came from %s\n",
+			    ctl->t.key_from);
+		else
+			fprintf(stderr, "solarctl: %s\n", ctl->t.key_from);
+	}
 	if (ctl->json && len > 0) {
 		fwrite(body, 1, len, stdout);
 		if (body[len - 1] != '\n')

@@ -18,12 +18,15 @@
 #include "log.h"
 #include "solarctl.h"
 
-#define USAGE	"usage: solarctl [--json] [--key key] [--timeout seconds] " \
-		"[--url url] command [argument ...]\n"
+#define USAGE	"usage: solarctl [--json] [--key key | --key-file file] " \
+		"[--settings file] [--timeout seconds] [--url url] command " \
+		"[argument ...]\n"
 
 enum {
 	O_JSON = 256,
 	O_KEY,
+	O_KEY_FILE,
+	O_SETTINGS,
 	O_TIMEOUT,
 	O_URL,
 	O_SINCE
@@ -61,6 +64,8 @@ static const struct command {
 static const struct option longopts[] = {
 	{ "json", no_argument, NULL, O_JSON },
 	{ "key", required_argument, NULL, O_KEY },
+	{ "key-file", required_argument, NULL, O_KEY_FILE },
+	{ "settings", required_argument, NULL, O_SETTINGS },
 	{ "timeout", required_argument, NULL, O_TIMEOUT },
 	{ "url", required_argument, NULL, O_URL },
 	{ "help", no_argument, NULL, 'h' },
@@ -142,7 +147,8 @@ main(int argc, char *argv[])
 {
 	const struct command	*cmd;
 	struct ctl		 ctl;
-	const char		*url = NULL, *key = NULL, *errstr;
+	struct target_args	 ta = { NULL, NULL, NULL, NULL };
+	const char		*errstr;
 	char			 err[1024];
 	int			 ch, rc, config_flag = 0, logs_flag = 0;
 
@@ -173,7 +179,13 @@ main(int argc, char *argv[])
 			ctl.json = 1;
 			break;
 		case O_KEY:
-			key = optarg;
+			ta.key = optarg;
+			break;
+		case O_KEY_FILE:
+			ta.key_file = optarg;
+			break;
+		case O_SETTINGS:
+			ta.settings_file = optarg;
 			break;
 		case O_TIMEOUT:
 			ctl.timeout_s = (int)strtonum(optarg, 1, 86400,
@@ -185,7 +197,7 @@ main(int argc, char *argv[])
 			}
 			break;
 		case O_URL:
-			url = optarg;
+			ta.url = optarg;
 			break;
 		case 'h':
 			help();
@@ -243,7 +255,7 @@ main(int argc, char *argv[])
 	ctl.args = argv + 1;
 	ctl.nargs = argc - 1;
 
-	if ((rc = target_resolve(&ctl.t, url, key, err, sizeof(err))) !=
+	if ((rc = target_resolve(&ctl.t, &ta, err, sizeof(err))) !=
 	    EXIT_OK) {
 		fprintf(stderr, "solarctl: %s\n", err);
 		exit(rc);

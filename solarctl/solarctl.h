@@ -35,6 +35,15 @@ struct target {
 	int	 port;
 	char	*prefix;	/* path in front of /instances; no final '/' */
 	char	*key;		/* NULL: send none */
+	char	*key_from;	/* where it came from, or where it was not */
+};
+
+/* What the command line says of the target; NULL: not given. */
+struct target_args {
+	const char	*url;
+	const char	*key;
+	const char	*key_file;
+	const char	*settings_file;	/* instead of ./.env */
 };
 
 /* The config flags of create and update (long option values). */
@@ -86,9 +95,10 @@ struct ctl {
 };
 
 /* target.c */
-/* From the flags (url, key may be NULL), then the environment, then
- * ./.env.  EXIT_OK, or EXIT_USAGE with the reason in err. */
-int	target_resolve(struct target *, const char *url, const char *key,
+/* From the flags, then the environment, then ./.env (or the settings
+ * file) and the key file.  EXIT_OK, or EXIT_USAGE with the reason in
+ * err. */
+int	target_resolve(struct target *, const struct target_args *,
 	    char *err, size_t errlen);
 void	target_free(struct target *);
 

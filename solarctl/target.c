@@ -1,10 +1,17 @@
 /*
- * target.c: where the API is and the key it wants: --url and --key, then
- * SOLAR_HOST_URL and SOLAR_HOST_API_KEY, then API_KEY, HOST and PORT of
- * ./.env as the daemon reads them, then the daemon's defaults.
+ * target.c: where the API is and the key it wants, found the way the
+ * daemon keeps them.  The URL: --url, SOLAR_HOST_URL, then HOST and PORT
+ * of ./.env (or --settings FILE), then the defaults.  The key: --key,
+ * SOLAR_HOST_API_KEY, --key-file FILE, then the key the daemon would use
+ * with those settings: their API_KEY, else the key file it generates
+ * (solar-host.key beside CONFIG_FILE, so ./solar-host.key by default).
+ * Where the key came from, or where it was looked for, is kept for the
+ * message of a 401.
  */
 #include <sys/types.h>
 
+#include <errno.h>
+#include <libgen.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,6 +25,8 @@
 #include "solarctl.h"
 
 #define ENV_FILE	".env"
+#define KEYFILE_NAME	"solar-host.key"	/* as the daemon names it */
+#define KEY_MAXLEN	4096
 
 static void	 errf(char *, size_t, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
@@ -25,6 +34,10 @@ static void	 quiet_sink(int, const char *, void *);
 static const char *nonempty(const char *);
 static char	*url_from_settings(const struct settings *);
 static int	 parse_url(struct target *, const char *, char *, size_t);
+static int	 read_key(const char *, char **, char *, size_t);
+static char	*default_keyfile(const struct settings *);
+static int	 key_from_files(struct target *, const struct settings *,
+		    const char *, const char *, char *, size_t);
 
 static void
 errf(char *err, size_t errlen, const char *fmt, ...)
@@ -126,32 +139,132 @@ out:
 	return rc;
 }
 
+/*
+ * One line, as the daemon writes it.  0, 1 when there is no such file,
+ * -1 with the reason in err.
+ */
+static int
+read_key(const char *path, char **key, char *err, size_t errlen)
+{
+	FILE	*f;
+	char	 buf[KEY_MAXLEN + 2];
+	size_t	 len;
+
+	if ((f = fopen(path, "r")) == NULL) {
+		if (errno == ENOENT)
+			return 1;
+		errf(err, errlen, "%s: %s", path, strerror(errno));
+		return -1;
+	}
+	len = fread(buf, 1, sizeof(buf) - 1, f);
+	fclose(f);
+	buf[len] = '\0';
+	while (len > 0 && strchr("\r\n \t", buf[len - 1]) != NULL)
+		buf[--len] = '\0';
+	if (len == 0 || len > KEY_MAXLEN || strlen(buf) != len ||
+	    strpbrk(buf, "\r\n") != NULL) {
+		errf(err, errlen, "%s: not a key file (one line of at most "
+		    "%d characters)", path, KEY_MAXLEN);
+		return -1;
+	}
+	if ((*key = strdup(buf)) == NULL) {
+		errf(err, errlen, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+/* The daemon keeps its generated key beside its CONFIG_FILE. */
+static char *
+default_keyfile(const struct settings *s)
+{
+	char	*copy, *path;
+
+	if ((copy = strdup(s->config_file)) == NULL)
+		return NULL;
+	if (asprintf(&path, "%s/%s", dirname(copy), KEYFILE_NAME) == -1)
+		path = NULL;
+	free(copy);
+	return path;
+}
+
+/*
+ * The key of --key-file, else of the daemon's settings.  EXIT_OK (with
+ * t->key still NULL when there was none), or an exit status with err.
+ */
+static int
+key_from_files(struct target *t, const struct settings *s,
+    const char *key_file, const char *settings_file, char *err,
+    size_t errlen)
+{
+	char	*path;
+	int	 rc;
+
+	if (key_file != NULL) {
+		if ((rc = read_key(key_file, &t->key, err, errlen)) == 1)
+			errf(err, errlen, "%s: no such key file", key_file);
+		if (rc != 0)
+			return EXIT_USAGE;
+		if (asprintf(&t->key_from, "the key file %s", key_file) == -1)
+			t->key_from = NULL;
+		return EXIT_OK;
+	}
+	if (nonempty(s->api_key) != NULL) {
+		if ((t->key = strdup(s->api_key)) == NULL ||
+		    asprintf(&t->key_from, "API_KEY of %s", settings_file) ==
+		    -1) {
+			errf(err, errlen, "out of memory");
+			return EXIT_FAIL;
+		}
+		return EXIT_OK;
+	}
+	if ((path = default_keyfile(s)) == NULL) {
+		errf(err, errlen, "out of memory");
+		return EXIT_FAIL;
+	}
+	rc = read_key(path, &t->key, err, errlen);
+	if (rc == 0 && asprintf(&t->key_from, "the key file %s", path) == -1)
+		t->key_from = NULL;
+	if (rc == 1 && asprintf(&t->key_from, "no key found: looked in "
+	    "--key, SOLAR_HOST_API_KEY, API_KEY of %s and %s", settings_file,
+	    path) == -1)
+		t->key_from = NULL;
+	free(path);
+	return rc == -1 ? EXIT_USAGE : EXIT_OK;
+}
+
 int
-target_resolve(struct target *t, const char *url, const char *key,
-    char *err, size_t errlen)
+target_resolve(struct target *t, const struct target_args *a, char *err,
+    size_t errlen)
 {
 	struct settings	 s;
+	const char	*url, *key, *file;
 	char		*built = NULL;
 	int		 rc = EXIT_OK, loaded;
 
 	memset(t, 0, sizeof(*t));
-	if ((url = nonempty(url)) == NULL)
+	file = a->settings_file != NULL ? a->settings_file : ENV_FILE;
+	if ((url = nonempty(a->url)) == NULL)
 		url = nonempty(getenv("SOLAR_HOST_URL"));
-	if ((key = nonempty(key)) == NULL)
-		key = nonempty(getenv("SOLAR_HOST_API_KEY"));
+	if ((key = nonempty(a->key)) != NULL)
+		t->key_from = strdup("--key");
+	else if ((key = nonempty(getenv("SOLAR_HOST_API_KEY"))) != NULL)
+		t->key_from = strdup("SOLAR_HOST_API_KEY");
 	settings_defaults(&s);
 	if (url == NULL || key == NULL) {
 		log_set_sink(quiet_sink, NULL);
-		loaded = settings_load_file(&s, ENV_FILE, 1, err, errlen);
+		loaded = settings_load_file(&s, file, a->settings_file == NULL,
+		    err, errlen);
 		log_set_sink(NULL, NULL);
 		if (loaded == -1) {
 			settings_free(&s);
 			return EXIT_USAGE;
 		}
 		if (key == NULL)
-			key = nonempty(s.api_key);
-		if (url == NULL && (url = built = url_from_settings(&s)) ==
-		    NULL) {
+			rc = key_from_files(t, &s, a->key_file, file, err,
+			    errlen);
+		if (rc == EXIT_OK && url == NULL &&
+		    (url = built = url_from_settings(&s)) == NULL) {
 			errf(err, errlen, "out of memory");
 			rc = EXIT_FAIL;
 		}
@@ -176,6 +289,7 @@ target_free(struct target *t)
 	free(t->host);
 	free(t->hosthdr);
 	free(t->prefix);
+	free(t->key_from);
 	if (t->key != NULL) {
 		explicit_bzero(t->key, strlen(t->key));
 		free(t->key);

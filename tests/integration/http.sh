@@ -3,6 +3,11 @@
 . "$(dirname "$0")/lib.sh"
 start_daemon
 VERSION=$("$SOLAR_HOST" -V | sed 's/^solar-host \([^ ]*\).*/\1/')
+# A drop-in for the original, which promised 1.0.0: never below it.
+case $VERSION in
+[1-9].*|[1-9][0-9]*.*) ;;
+*) fail "version $VERSION is below the original's 1.0.0" ;;
+esac
 
 req GET /health
 expect_code 200 "GET /health"

@@ -47,7 +47,7 @@ same_as_api() {
 }
 
 # --- usage errors: 2, and the usage line is the man page's SYNOPSIS ----
-USAGE='usage: solarctl [--json] [--key key] [--timeout seconds] [--url url] command [argument ...]'
+USAGE='usage: solarctl [--json] [--key key | --key-file file] [--settings file] [--timeout seconds] [--url url] command [argument ...]'
 ctl
 expect_rc 2 "no command"
 [ "$ERR" = "$USAGE" ] || fail "usage line: $ERR"
@@ -259,7 +259,8 @@ expect_rc 3 "logs of an unknown id"
 expect_err "solarctl: Instance not found" "logs of an unknown id"
 ctl --key wrong logs "$ID"
 expect_rc 3 "logs with a wrong key"
-expect_err "solarctl: Invalid or missing API key" "logs with a wrong key"
+expect_err "solarctl: Invalid or missing API key
+solarctl: the key came from --key" "logs with a wrong key"
 pass "start, state, logs history and --since"
 
 # -f: live lines, nothing lost, until SIGINT (exit 0).
@@ -362,7 +363,8 @@ pass "update, stop, restart, delete"
 # --- where the URL and the key come from --------------------------------
 ctl --key wrong list
 expect_rc 3 "a wrong key"
-expect_err "solarctl: Invalid or missing API key" "a wrong key"
+expect_err "solarctl: Invalid or missing API key
+solarctl: the key came from --key" "a wrong key"
 ctl --key wrong --json list
 [ "$OUT" = '{"detail":"Invalid or missing API key"}' ] || fail "a wrong key, --json: $OUT"
 mkdir "$TMP/dotenv"
@@ -385,8 +387,40 @@ mkdir "$TMP/dotenv"
 	ctl list
 	expect_rc 2 "a malformed .env"
 	echo "$ERR" | grep -q '^solarctl: .env:1: ' || fail "a malformed .env: $ERR"
+
+	# The key the daemon generated, where it keeps it.
+	printf 'PORT=%s\n' "$PORT" >.env
+	ctl list
+	expect_rc 3 "no key anywhere"
+	expect_err "solarctl: Invalid or missing API key
+solarctl: no key found: looked in --key, SOLAR_HOST_API_KEY, API_KEY of .env and ./solar-host.key" "no key anywhere"
+	printf '%s\n' "$KEY" >solar-host.key
+	ctl list
+	expect_rc 0 "./solar-host.key"
+	printf 'wrong\n' >solar-host.key
+	ctl list
+	expect_rc 3 "a wrong ./solar-host.key"
+	expect_err "solarctl: Invalid or missing API key
+solarctl: the key came from the key file ./solar-host.key" "a wrong key file"
+	printf 'PORT=%s\nAPI_KEY=%s\n' "$PORT" "$KEY" >.env
+	ctl list
+	expect_rc 0 "API_KEY of .env over the key file, as the daemon does"
+	mkdir -p state
+	printf '%s\n' "$KEY" >state/solar-host.key
+	printf 'PORT=%s\nCONFIG_FILE=state/config.json\n' "$PORT" >other.env
+	ctl --settings other.env list
+	expect_rc 0 "the key file beside CONFIG_FILE of --settings"
+	ctl --settings missing.env list
+	expect_rc 2 "a missing --settings file"
+	printf 'PORT=%s\n' "$PORT" >.env
+	ctl --key-file state/solar-host.key list
+	expect_rc 0 "--key-file"
+	ctl --key-file nonexistent.key list
+	expect_rc 2 "a missing --key-file"
+	expect_err "solarctl: nonexistent.key: no such key file" "a missing --key-file"
+	rm -f solar-host.key
 ) || exit 1
-pass "URL and key from flags, environment, .env"
+pass "URL and key from flags, environment, .env, key files"
 
 # --- no answer: 4 ---------------------------------------------------------
 CLOSED=$("$FREEPORT")
