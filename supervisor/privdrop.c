@@ -5,6 +5,7 @@
 #include <grp.h>
 #include <pwd.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -38,6 +39,13 @@ privdrop(const char *user, char *err, size_t errlen)
 	    euid != pw->pw_uid || suid != pw->pw_uid || setuid(0) != -1) {
 		snprintf(err, errlen, "-u %s: privileges were not dropped",
 		    user);
+		return -1;
+	}
+	/* The children's caches go under $HOME: USER's, not root's. */
+	if (setenv("HOME", pw->pw_dir, 1) == -1 ||
+	    setenv("USER", pw->pw_name, 1) == -1 ||
+	    setenv("LOGNAME", pw->pw_name, 1) == -1) {
+		snprintf(err, errlen, "-u %s: %s", user, strerror(errno));
 		return -1;
 	}
 	return 0;

@@ -145,7 +145,7 @@ static int
 env_inherited(const char *entry)
 {
 	static const char *const exact[] = {
-		"PATH", "HOME", "USER", "LANG", "TZ"
+		"PATH", "HOME", "USER", "LOGNAME", "LANG", "TZ"
 	};
 	static const char *const prefix[] = {
 		"LC_", "CUDA_", "HIP_", "ROCR_", "GGML_", "OMP_"

@@ -16,8 +16,8 @@
 
 /* NULL-terminated, allocated; free with spawn_strv_free.  argv[0] is program. */
 char	**spawn_argv(const char *program, const struct inst_config *, int port);
-/* From envp (solar-host's own): PATH, HOME, USER, LANG, LC_*, TZ, CUDA_*,
- * HIP_*, ROCR_*, GGML_*, OMP_* in envp's order; then LLAMA_API_KEY; then
+/* From envp (solar-host's own): PATH, HOME, USER, LOGNAME, LANG, LC_*,
+ * TZ, CUDA_*, HIP_*, ROCR_*, GGML_*, OMP_* in envp's order; then LLAMA_API_KEY; then
  * the config's env.  Nothing else. */
 char	**spawn_envp(char *const *envp, const struct inst_config *);
 void	  spawn_strv_free(char **);

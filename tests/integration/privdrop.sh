@@ -32,6 +32,16 @@ APID=$(apid_pid)
 [ "$(uid_of "$APID")" = "$UID_NOBODY $UID_NOBODY $UID_NOBODY $UID_NOBODY" ] ||
     fail "apid uids: $(uid_of "$APID")"
 grep -q "^Groups:.*0" "/proc/$DAEMON_PID/status" && fail "still in group 0"
+# The children get USER's home and names, not root's.
+HOME_NOBODY=$(getent passwd nobody | cut -d: -f6)
+create_fake rec "FAKE_RECORD=$TMP/record"
+api POST "/instances/$ID/start"
+expect_code 200 "start as nobody"
+wait_until test -s "$TMP/record" || fail "the fake recorded nothing"
+grep -qx "env HOME=$HOME_NOBODY" "$TMP/record" ||
+    fail "the child's HOME: $(grep '^env HOME=' "$TMP/record")"
+grep -qx "env USER=nobody" "$TMP/record" && grep -qx "env LOGNAME=nobody" "$TMP/record" ||
+    fail "the child's USER and LOGNAME: $(grep -E '^env (USER|LOGNAME)=' "$TMP/record")"
 stop_daemon TERM
 [ "$STATUS" = 0 ] || fail "exit status $STATUS"
 
