@@ -56,8 +56,9 @@ fi
 BUILD=$(cd "$BUILD" && pwd)
 SOLAR_HOST=$BUILD/supervisor/solar-host
 SOLAR_HOST_APID=$BUILD/apid/solar-host-apid
-export SOLAR_HOST_APID
-for f in "$SOLAR_HOST" "$SOLAR_HOST_APID" "$BUILD/common/libcommon.a"; do
+SOLAR_HOST_SAMPLER=$BUILD/supervisor/solar-host-sampler
+export SOLAR_HOST_APID SOLAR_HOST_SAMPLER
+for f in "$SOLAR_HOST" "$SOLAR_HOST_APID" "$SOLAR_HOST_SAMPLER" "$BUILD/common/libcommon.a"; do
 	[ -e "$f" ] || { echo "run.sh: $f is missing: build first" >&2; exit 2; }
 done
 if ! command -v wrk >/dev/null 2>&1; then

@@ -190,6 +190,16 @@ apid_path(void)
 	return LIBEXECDIR "/solar-host-apid";
 }
 
+static const char *
+sampler_path(void)
+{
+	const char	*p;
+
+	if ((p = getenv("SOLAR_HOST_SAMPLER")) != NULL && *p != '\0')
+		return p;
+	return LIBEXECDIR "/solar-host-sampler";
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -300,8 +310,8 @@ main(int argc, char *argv[])
 
 	if ((sup.apid = apidproc_new(&sup)) == NULL)
 		fatal("apidproc_new");
-	if ((sup.sampler = sampler_start(sup.base, MEMORY_INTERVAL_S,
-	    on_memory, &sup)) == NULL)
+	if ((sup.sampler = sampler_start(sup.base, sampler_path(),
+	    MEMORY_INTERVAL_S, on_memory, &sup)) == NULL)
 		log_warn("memory sampler");
 	sup.instances = instances_new(&sup, loaded, nloaded);
 	instances_boot(sup.instances, missing);

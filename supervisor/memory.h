@@ -32,10 +32,11 @@ void	memory_json(const struct memfig *, char *, size_t);
 
 typedef void (*sampler_fn)(const struct memfig *, void *arg);
 
-/* Fork the sampler: it sends a reading every interval_s seconds through a
- * pipe; cb gets each one.  NULL on failure. */
-struct sampler	*sampler_start(struct event_base *, int interval_s, sampler_fn,
-		    void *arg);
+/* Fork+exec the sampler program at path (kept, not copied): it sends a
+ * reading every interval_s seconds through a pipe; cb gets each one.
+ * NULL on failure. */
+struct sampler	*sampler_start(struct event_base *, const char *path,
+		    int interval_s, sampler_fn, void *arg);
 /* 1 when pid was the sampler (then it is restarted). */
 int		 sampler_reaped(struct sampler *, pid_t, int status);
 void		 sampler_free(struct sampler *);	/* kills and reaps it */

@@ -1,4 +1,8 @@
-/* sampler.c: the memory sampler, a forked helper that reads and reports. */
+/*
+ * sampler.c: the supervisor's side of the memory sampler: it fork+execs
+ * solar-host-sampler with a pipe on SAMPLER_FD, reads its records, and
+ * starts it again a second after it dies.
+ */
 #include <sys/types.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
@@ -17,10 +21,9 @@
 
 #include "log.h"
 #include "memory.h"
+#include "samplerec.h"
 #include "sigdefault.h"
 
-/* ok, vram, used, total: 1 + 1 + 8 + 8 bytes, big-endian, field by field. */
-#define SAMPLER_RECLEN		18
 /* Records do not pile up; a few at a time is plenty. */
 #define SAMPLER_BUFRECS		8
 #define SAMPLER_RESTART_S	1
@@ -28,6 +31,7 @@
 
 struct sampler {
 	struct event_base	*base;
+	const char		*path;		/* solar-host-sampler */
 	int			 interval_s;
 	sampler_fn		 cb;
 	void			*arg;
@@ -35,74 +39,23 @@ struct sampler {
 	int			 fd;		/* read end of the pipe, or -1 */
 	struct event		*ev_read;
 	struct event		*ev_restart;
-	unsigned char		 buf[SAMPLER_RECLEN * SAMPLER_BUFRECS];
+	unsigned char		 buf[SAMPLEREC_LEN * SAMPLER_BUFRECS];
 	size_t			 buflen;
 	int			 freeing;
 };
 
-static void	put_u64(unsigned char *, uint64_t);
-static uint64_t	get_u64(const unsigned char *);
-static void	sampler_encode(const struct memfig *, unsigned char *);
-static int	sampler_decode(const unsigned char *, struct memfig *);
 static void	sampler_closefds(int);
-static void	sampler_child(int, pid_t, int) __attribute__((noreturn));
+static void	sampler_child(const struct sampler *, int, pid_t)
+		    __attribute__((noreturn));
 static int	sampler_spawn(struct sampler *);
 static void	sampler_close(struct sampler *);
 static void	sampler_on_read(evutil_socket_t, short, void *);
 static void	sampler_on_restart(evutil_socket_t, short, void *);
 
-static void
-put_u64(unsigned char *p, uint64_t v)
-{
-	int	 i;
-
-	for (i = 7; i >= 0; i--) {
-		p[i] = (unsigned char)(v & 0xff);
-		v >>= 8;
-	}
-}
-
-static uint64_t
-get_u64(const unsigned char *p)
-{
-	uint64_t	 v = 0;
-	int		 i;
-
-	for (i = 0; i < 8; i++)
-		v = (v << 8) | p[i];
-	return v;
-}
-
-static void
-sampler_encode(const struct memfig *m, unsigned char *rec)
-{
-	rec[0] = m->ok != 0;
-	rec[1] = m->vram != 0;
-	put_u64(rec + 2, m->used);
-	put_u64(rec + 10, m->total);
-}
-
-/* Our own child wrote it, so anything odd means a broken stream. */
-static int
-sampler_decode(const unsigned char *rec, struct memfig *m)
-{
-	if (rec[0] > 1 || rec[1] > 1)
-		return -1;
-	m->ok = rec[0];
-	m->vram = rec[1];
-	m->used = get_u64(rec + 2);
-	m->total = get_u64(rec + 10);
-	if (m->ok == 0 && (m->vram != 0 || m->used != 0 || m->total != 0))
-		return -1;
-	if (m->used > m->total)
-		return -1;
-	return 0;
-}
-
 /*
- * Without exec, close-on-exec protects nothing: every descriptor of the
- * supervisor (client pipes, the listening socket, the event base) would
- * stay open here.  keep is above stdio.
+ * Every descriptor but the pipe goes before the exec: the supervisor's
+ * are not all close-on-exec (libevent's own, for one).  keep is above
+ * stdio.
  */
 static void
 sampler_closefds(int keep)
@@ -123,15 +76,16 @@ sampler_closefds(int keep)
 			(void)close(fd);
 }
 
-/* The child: a reading right away, then one per interval, until the
- * supervisor is gone. */
+/* The child: clean signals, the pipe on SAMPLER_FD, stdio on /dev/null,
+ * then the program, with an environment of its own. */
 static void
-sampler_child(int wfd, pid_t parent, int interval_s)
+sampler_child(const struct sampler *s, int wfd, pid_t parent)
 {
-	unsigned char	 rec[SAMPLER_RECLEN];
-	struct memfig	 m;
-	struct timespec	 ts;
-	ssize_t		 n;
+	static const char *const pass[] = { "PATH", "LD_LIBRARY_PATH",
+	    "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS" };
+	char		*envp[sizeof(pass) / sizeof(pass[0]) + 1];
+	char		*argv[3], interval[16], *v;
+	size_t		 i, n = 0;
 	int		 fd;
 
 	/* Die with the supervisor, even if it is killed outright; it may
@@ -139,33 +93,30 @@ sampler_child(int wfd, pid_t parent, int interval_s)
 	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
 		_exit(1);
 	sigdefault_all();
-	/* A library's stray write to stdout or stderr must not land in the
-	 * record stream, nor in a file opened on a vacant 0, 1 or 2. */
-	if (wfd <= STDERR_FILENO) {
-		if ((fd = fcntl(wfd, F_DUPFD, STDERR_FILENO + 1)) == -1)
+	if (wfd != SAMPLER_FD) {
+		if (dup2(wfd, SAMPLER_FD) == -1)
 			_exit(1);
-		wfd = fd;
-	}
+		wfd = SAMPLER_FD;
+	} else if (fcntl(wfd, F_SETFD, 0) == -1)
+		_exit(1);
 	sampler_closefds(wfd);
-	if ((fd = open("/dev/null", O_RDWR)) == STDIN_FILENO) {
-		(void)dup2(fd, STDOUT_FILENO);
-		(void)dup2(fd, STDERR_FILENO);
-	}
-	for (;;) {
-		memory_read(&m);
-		sampler_encode(&m, rec);
-		/* Below PIPE_BUF: whole or not at all.  EPIPE (or SIGPIPE,
-		 * now default) means the supervisor is gone. */
-		while ((n = write(wfd, rec, sizeof(rec))) == -1 &&
-		    errno == EINTR)
-			continue;
-		if (n != (ssize_t)sizeof(rec))
-			_exit(0);
-		ts.tv_sec = interval_s;
-		ts.tv_nsec = 0;
-		while (nanosleep(&ts, &ts) == -1 && errno == EINTR)
-			continue;
-	}
+	/* A library's stray write to stdout or stderr must not land in a
+	 * file opened on a vacant 0, 1 or 2. */
+	for (fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++)
+		if (open("/dev/null", O_RDWR) != fd)
+			_exit(1);
+	/* Built before the fork would be tidier, but these are only reads
+	 * of our own environment, and snprintf into a local buffer. */
+	for (i = 0; i < sizeof(pass) / sizeof(pass[0]); i++)
+		if ((v = getenv(pass[i])) != NULL)
+			envp[n++] = v - strlen(pass[i]) - 1;
+	envp[n] = NULL;
+	snprintf(interval, sizeof(interval), "%d", s->interval_s);
+	argv[0] = (char *)"solar-host-sampler";
+	argv[1] = interval;
+	argv[2] = NULL;
+	execve(s->path, argv, envp);
+	_exit(127);
 }
 
 /* Fork a child and watch its pipe.  0, or -1 with errno and nothing
@@ -197,7 +148,7 @@ sampler_spawn(struct sampler *s)
 		goto fail;
 	}
 	if (pid == 0)
-		sampler_child(fds[1], parent, s->interval_s);
+		sampler_child(s, fds[1], parent);
 	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(fds[1]);
 	s->pid = pid;
@@ -263,8 +214,8 @@ sampler_on_read(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	s->buflen += (size_t)r;
-	for (n = 0; (n + 1) * SAMPLER_RECLEN <= s->buflen; n++) {
-		if (sampler_decode(s->buf + n * SAMPLER_RECLEN,
+	for (n = 0; (n + 1) * SAMPLEREC_LEN <= s->buflen; n++) {
+		if (samplerec_decode(s->buf + n * SAMPLEREC_LEN,
 		    &figs[n]) == -1) {
 			/* Killed, so that the reaper restarts it now. */
 			log_warnx("memory sampler: malformed record");
@@ -274,7 +225,7 @@ sampler_on_read(evutil_socket_t fd, short what, void *arg)
 			return;
 		}
 	}
-	used = n * SAMPLER_RECLEN;
+	used = n * SAMPLEREC_LEN;
 	memmove(s->buf, s->buf + used, s->buflen - used);
 	s->buflen -= used;
 	for (i = 0; i < n; i++)
@@ -297,8 +248,8 @@ sampler_on_restart(evutil_socket_t fd, short what, void *arg)
 }
 
 struct sampler *
-sampler_start(struct event_base *base, int interval_s, sampler_fn cb,
-    void *arg)
+sampler_start(struct event_base *base, const char *path, int interval_s,
+    sampler_fn cb, void *arg)
 {
 	struct sampler	*s;
 	int		 saved;
@@ -306,6 +257,7 @@ sampler_start(struct event_base *base, int interval_s, sampler_fn cb,
 	if ((s = calloc(1, sizeof(*s))) == NULL)
 		return NULL;
 	s->base = base;
+	s->path = path;
 	s->interval_s = interval_s < 1 ? 1 : interval_s;
 	s->cb = cb;
 	s->arg = arg;

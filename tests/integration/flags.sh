@@ -63,5 +63,19 @@ rm .env
 "$SOLAR_HOST_APID" 2>"$TMP/err" && fail "apid started by hand"
 grep -q "started by solar-host" "$TMP/err" || fail "apid said: $(cat "$TMP/err")"
 "$SOLAR_HOST_APID" 3</dev/null 2>/dev/null && fail "apid accepted a file on fd 3"
+# So does the sampler, which needs a pipe on fd 3.
+"$SOLAR_HOST_SAMPLER" 5 2>"$TMP/err" && fail "the sampler started by hand"
+grep -q "started by solar-host" "$TMP/err" || fail "the sampler said: $(cat "$TMP/err")"
+"$SOLAR_HOST_SAMPLER" 5 3</dev/null 2>/dev/null && fail "the sampler accepted a file on fd 3"
 
-pass "flags, settings precedence, apid refuses to start by hand"
+# ps tells the three apart: pgrep -x solar-host finds the supervisor only.
+start_daemon
+sampler_runs() { pgrep -x -P "$DAEMON_PID" solar-host-samp >/dev/null; }
+wait_until sampler_runs ||
+    fail "no solar-host-sampler under the supervisor: $(ps -o pid=,comm= --ppid "$DAEMON_PID")"
+[ "$(pgrep -x solar-host | grep -c "^$DAEMON_PID$")" = 1 ] &&
+    [ -z "$(pgrep -x solar-host -P "$DAEMON_PID")" ] ||
+    fail "pgrep -x solar-host finds more than the supervisor: $(ps -o pid=,comm= --ppid "$DAEMON_PID")"
+stop_daemon TERM
+
+pass "flags, settings precedence, apid and the sampler refuse to start by hand, names in ps"

@@ -6,11 +6,12 @@ set -u
 : "${top_srcdir:=$top_builddir}"
 SOLAR_HOST=$top_builddir/supervisor/solar-host
 SOLAR_HOST_APID=$top_builddir/apid/solar-host-apid
+SOLAR_HOST_SAMPLER=$top_builddir/supervisor/solar-host-sampler
 FREEPORT=$top_builddir/tests/helpers/freeport
 HAMMER=$top_builddir/tests/helpers/hammer
 FAKE=$top_builddir/tests/fake-llama-server
 FIXTURES=${SOLAR_FIXTURES:-$top_srcdir/tests/fixtures}
-export SOLAR_HOST_APID
+export SOLAR_HOST_APID SOLAR_HOST_SAMPLER
 # Deadlines are generous: the machines are small and the sanitizer build slow.
 DEADLINE=${TEST_DEADLINE:-20}
 KEY=test-key-0123456789

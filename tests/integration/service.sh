@@ -61,6 +61,7 @@ mkdir /var/log/solar-host
 cd "$TMP/state" || exit 92
 # systemd starts the service with a clean environment.
 env -i PATH=/usr/bin:/bin SOLAR_HOST_APID="$SOLAR_HOST_APID" \
+    SOLAR_HOST_SAMPLER="$SOLAR_HOST_SAMPLER" \
     \${SANDBOX:+SANDBOX=\$SANDBOX} \${ASAN_OPTIONS:+ASAN_OPTIONS=\$ASAN_OPTIONS} \
     "$SOLAR_HOST" $ARGS 2>"$TMP/stderr" &
 pid=\$!

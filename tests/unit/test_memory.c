@@ -32,7 +32,11 @@ struct readings {
 	struct memfig		 last;
 };
 
+/* The program the sampler runs: the one in the build tree. */
+static char	 sampler_prog[4096];
+
 static int	children(pid_t, pid_t *, int);
+static int	runs_sampler(pid_t);
 static int	child_fds(pid_t, int *, int *);
 static int	child_sigmasks_clear(pid_t);
 static uint64_t	meminfo_total(void);
@@ -82,6 +86,28 @@ children(pid_t ppid, pid_t *out, int max)
 
 /* The child's descriptors: how many, and how many of 0-2 are /dev/null
  * and of the rest are pipes. */
+/* The child has become solar-host-sampler (exec'd), within a deadline. */
+static int
+runs_sampler(pid_t pid)
+{
+	char	 path[64], comm[64];
+	FILE	*f;
+	long	 t0 = now_ms();
+	int	 ok = 0;
+
+	snprintf(path, sizeof(path), "/proc/%ld/comm", (long)pid);
+	while (!ok && now_ms() - t0 < 10000) {
+		if ((f = fopen(path, "r")) == NULL)
+			break;
+		ok = fgets(comm, sizeof(comm), f) != NULL &&
+		    strcmp(comm, "solar-host-samp\n") == 0;
+		fclose(f);
+		if (!ok)
+			usleep(10000);
+	}
+	return ok;
+}
+
 static int
 child_fds(pid_t pid, int *devnull, int *pipes)
 {
@@ -381,7 +407,7 @@ test_sampler(void)
 	fds = count_fds();
 
 	t0 = now_ms();
-	s = sampler_start(r.base, 1, on_reading, &r);
+	s = sampler_start(r.base, sampler_prog, 1, on_reading, &r);
 	CHECK(s != NULL);
 	if (s == NULL)
 		goto out;
@@ -401,6 +427,8 @@ test_sampler(void)
 	if (n != 1)
 		goto out;
 	pid = kids[0];
+	/* A program of its own, not a copy of ours. */
+	CHECK(runs_sampler(pid));
 	CHECK(child_fds(pid, &devnull, &pipes) == 4);
 	CHECK(devnull == 3);
 	CHECK(pipes == 1);
@@ -467,7 +495,7 @@ test_free_pending(void)
 		return;
 	}
 	fds = count_fds();
-	s = sampler_start(r.base, 1, on_reading, &r);
+	s = sampler_start(r.base, sampler_prog, 1, on_reading, &r);
 	CHECK(s != NULL);
 	if (s == NULL)
 		goto out;
@@ -514,7 +542,7 @@ test_low_fds(void)
 		goto out;
 	close(STDIN_FILENO);
 	close(STDOUT_FILENO);
-	s = sampler_start(r.base, 1, on_reading, &r);
+	s = sampler_start(r.base, sampler_prog, 1, on_reading, &r);
 	CHECK(s != NULL);
 	CHECK(fcntl(STDIN_FILENO, F_GETFD) != -1);
 	if (s == NULL)
@@ -560,7 +588,7 @@ test_parent_death(void)
 		close(p[0]);
 		memset(&r, 0, sizeof(r));
 		if ((r.base = event_base_new()) == NULL ||
-		    sampler_start(r.base, 1, on_reading, &r) == NULL ||
+		    sampler_start(r.base, sampler_prog, 1, on_reading, &r) == NULL ||
 		    run_until(&r, 1, 10000) != 0 ||
 		    children(getpid(), kids, MAXKIDS) != 1 ||
 		    write(p[1], &kids[0], sizeof(kids[0])) !=
@@ -585,8 +613,11 @@ test_parent_death(void)
 int
 main(void)
 {
-	int	 fds;
+	const char	*top = getenv("top_builddir");
+	int		 fds;
 
+	snprintf(sampler_prog, sizeof(sampler_prog), "%s/supervisor/"
+	    "solar-host-sampler", top != NULL ? top : ".");
 	/* As the supervisor does: the child must undo it. */
 	signal(SIGPIPE, SIG_IGN);
 	fds = count_fds();
