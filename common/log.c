@@ -1,4 +1,7 @@
-/* log.c: messages to stderr in the foreground, to syslog otherwise, or to a sink. */
+/*
+ * log.c: messages to stderr in the foreground, otherwise to syslog or to
+ * a file descriptor the caller opened, or to a sink.
+ */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -6,6 +9,7 @@
 #include <string.h>
 #include <syslog.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <event2/event.h>
 
@@ -17,7 +21,8 @@ static struct {
 	const char	*procname;
 	log_sink_fn	 sink;
 	void		*sink_arg;
-} lg = { 1, 0, "solar-host", NULL, NULL };
+	int		 fd;		/* -1: syslog when detached */
+} lg = { 1, 0, "solar-host", NULL, NULL, -1 };
 
 void
 log_init(int foreground, int verbose)
@@ -55,6 +60,36 @@ log_set_sink(log_sink_fn fn, void *arg)
 }
 
 void
+log_to_fd(int fd)
+{
+	lg.fd = fd;
+}
+
+/* One line with a UTC time: no local-time conversion in common/. */
+static void
+log_fd_write(const char *msg)
+{
+	struct timespec	 ts;
+	struct tm	 tm;
+	char		 buf[2300], when[32];
+	int		 n;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	if (gmtime_r(&ts.tv_sec, &tm) == NULL ||
+	    strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
+		when[0] = '\0';
+	n = snprintf(buf, sizeof(buf), "%s %s[%ld]: %s\n", when, lg.procname,
+	    (long)getpid(), msg);
+	if (n < 0)
+		return;
+	if ((size_t)n >= sizeof(buf)) {
+		n = sizeof(buf) - 1;
+		buf[n - 1] = '\n';
+	}
+	(void)write(lg.fd, buf, (size_t)n);
+}
+
+void
 log_write(int prio, const char *msg)
 {
 	if (prio == LOG_DEBUG && lg.verbose < 1)
@@ -63,6 +98,8 @@ log_write(int prio, const char *msg)
 		lg.sink(prio, msg, lg.sink_arg);
 	else if (lg.foreground)
 		fprintf(stderr, "%s: %s\n", lg.procname, msg);
+	else if (lg.fd != -1)
+		log_fd_write(msg);
 	else
 		syslog(prio, "%s", msg);
 }

@@ -11,6 +11,8 @@
 typedef void (*log_sink_fn)(int prio, const char *msg, void *arg);
 
 void	log_init(int foreground, int verbose);
+/* When detached, write each message as a line to fd instead of syslog. */
+void	log_to_fd(int fd);
 void	log_procname(const char *name);
 void	log_setverbose(int verbose);
 int	log_getverbose(void);

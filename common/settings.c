@@ -100,6 +100,10 @@ static const struct key keys[] = {
 	{ "MAX_INSTANCES", KIND_INT,
 	    offsetof(struct settings, max_instances), NULL, 1000, 1,
 	    1000000 },
+	{ "PID_FILE", KIND_STR,
+	    offsetof(struct settings, pid_file), NULL, 0, 0, 0 },
+	{ "LOG_FILE", KIND_STR,
+	    offsetof(struct settings, log_file), NULL, 0, 0, 0 },
 };
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 

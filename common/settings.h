@@ -33,6 +33,8 @@ struct settings {
 	int	 log_file_keep;		/* extension: old log files per instance */
 	char	*model_dirs;		/* extension: NULL: models anywhere */
 	int	 max_instances;		/* extension */
+	char	*pid_file;		/* extension: NULL: beside CONFIG_FILE */
+	char	*log_file;		/* extension: NULL: syslog if reachable */
 };
 
 void	settings_defaults(struct settings *);

@@ -18,18 +18,25 @@
 #define KEY_BYTES	32
 #define KEY_MAXLEN	4096
 
+/* NAME in the directory of config_file: where the state files live. */
 char *
-keyfile_path(const char *config_file)
+path_beside(const char *config_file, const char *name)
 {
 	char	*copy, *dir, *path;
 
 	if ((copy = strdup(config_file)) == NULL)
 		return NULL;
 	dir = dirname(copy);
-	if (asprintf(&path, "%s/%s", dir, KEYFILE_NAME) == -1)
+	if (asprintf(&path, "%s/%s", dir, name) == -1)
 		path = NULL;
 	free(copy);
 	return path;
+}
+
+char *
+keyfile_path(const char *config_file)
+{
+	return path_beside(config_file, KEYFILE_NAME);
 }
 
 static int

@@ -37,7 +37,8 @@ static struct sup	 sup;
 static void __attribute__((noreturn))
 usage(void)
 {
-	fprintf(stderr, "usage: solar-host [-dnVv] [-f file] [-u user]\n");
+	fprintf(stderr, "usage: solar-host [-dnVv] [-f file] "
+	    "[-s stop | status | reload] [-u user]\n");
 	exit(1);
 }
 
@@ -87,6 +88,7 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 	(void)what;
 	(void)arg;
 	log_info("SIGHUP received, reopening log files");
+	daemonlog_reopen();
 	instances_reopen_logs(sup.instances);
 }
 
@@ -204,15 +206,15 @@ int
 main(int argc, char *argv[])
 {
 	struct event	*ev_term, *ev_int, *ev_chld, *ev_hup, *ev_timeout;
-	const char	*envfile = ".env", *user = NULL;
+	const char	*envfile = ".env", *user = NULL, *control = NULL;
 	struct instance	*loaded = NULL;
 	size_t		 nloaded = 0;
-	char		 err[1024], *keyfile;
+	char		 err[1024], *keyfile, *pidpath;
 	int		 ch, foreground = 0, checkonly = 0, explicit = 0;
 	int		 missing = 0;
 
 	log_procname("solar-host");
-	while ((ch = getopt(argc, argv, "df:nu:Vv")) != -1) {
+	while ((ch = getopt(argc, argv, "df:ns:u:Vv")) != -1) {
 		switch (ch) {
 		case 'd':
 			foreground = 1;
@@ -223,6 +225,9 @@ main(int argc, char *argv[])
 			break;
 		case 'n':
 			checkonly = 1;
+			break;
+		case 's':
+			control = optarg;
 			break;
 		case 'u':
 			user = optarg;
@@ -242,13 +247,19 @@ main(int argc, char *argv[])
 			usage();
 		}
 	}
-	if (optind != argc)
+	if (optind != argc || (control != NULL && (checkonly ||
+	    foreground || user != NULL)))
 		usage();
 
 	log_init(1, sup.verbose);
 	if (sodium_init() == -1)
 		fatalx("libsodium cannot be initialised");
 	load_settings(envfile, explicit);
+	if (control != NULL) {
+		ch = control_run(control, &sup.settings);
+		settings_free(&sup.settings);
+		return ch;
+	}
 	if (checkonly) {
 		load_store(&loaded, &nloaded, &missing);
 		while (nloaded > 0)
@@ -263,6 +274,12 @@ main(int argc, char *argv[])
 	signal(SIGHUP, SIG_IGN);	/* until the event loop handles it */
 	notify_init();
 
+	/* Before binding, so that a second start says what is wrong. */
+	if ((pidpath = pidfile_path(&sup.settings)) == NULL)
+		fatal("pid file path");
+	if (pidfile_create(pidpath, err, sizeof(err)) == -1)
+		fatalx("%s", err);
+	free(pidpath);
 	sup.listen_fd = listener_open(sup.settings.host, sup.settings.port,
 	    err, sizeof(err));
 	if (sup.listen_fd == -1)
@@ -283,14 +300,19 @@ main(int argc, char *argv[])
 		fatal("cannot execute the API program %s", sup.apid_path);
 
 	if (!foreground) {
+		if (daemonlog_open(&sup.settings, err, sizeof(err)) == -1)
+			fatalx("%s", err);
 		if (daemon(1, 0) == -1)
 			fatal("daemon");
 		log_init(0, sup.verbose);
+		daemonlog_detached();
 		if (keyfile != NULL)
 			log_info("API key in %s", keyfile);
 	}
 	free(keyfile);
 	sup.foreground_stderr = foreground;
+	if (pidfile_write_self() == -1)
+		fatal("cannot write the pid file");
 
 	if ((sup.base = event_base_new()) == NULL)
 		fatalx("cannot create the event base");
@@ -338,6 +360,7 @@ main(int argc, char *argv[])
 		sodium_memzero(sup.api_key, strlen(sup.api_key));
 	free(sup.api_key);
 	settings_free(&sup.settings);
+	pidfile_remove_self();
 	log_info("exiting");
 	return 0;
 }

@@ -57,6 +57,7 @@ unsigned int	 apidproc_generation(const struct apidproc *);
 int		 listener_open(const char *host, int port, char *err, size_t errlen);
 
 /* keyfile.c */
+char		*path_beside(const char *config_file, const char *name);
 char		*keyfile_path(const char *config_file);
 int		 keyfile_load_or_create(const char *path, char **key, int *created,
 		    char *err, size_t errlen);
@@ -70,6 +71,25 @@ void		 assets_free(struct assets *);
 void		 notify_init(void);
 void		 notify_send(const char *);
 void		 notify_free(void);
+
+/* pidfile.c: PID_FILE, held locked while solar-host runs. */
+char		*pidfile_path(const struct settings *);
+/* Create it locked; -1 with the reason (another solar-host) in err. */
+int		 pidfile_create(const char *path, char *err, size_t errlen);
+int		 pidfile_write_self(void);	/* after detaching */
+void		 pidfile_remove_self(void);
+/* The pid of the solar-host that holds path locked: 0 when none does
+ * (no file, or a stale one), -1 with err. */
+pid_t		 pidfile_running(const char *path, char *err, size_t errlen);
+
+/* control.c: -s stop|status|reload; the exit status. */
+int		 control_run(const char *cmd, const struct settings *);
+
+/* daemonlog.c: where a detached solar-host logs. */
+int		 daemonlog_open(const struct settings *, char *err,
+		    size_t errlen);
+void		 daemonlog_detached(void);
+void		 daemonlog_reopen(void);
 
 /* privdrop.c */
 int		 privdrop(const char *user, char *err, size_t errlen);

@@ -3,7 +3,7 @@
 # the SYNOPSIS of solar-host.8 agrees with the usage line of the program.
 # Automake test protocol: 0 pass, 77 skip, 1 fail.
 
-usage_flags='[-dnVv] [-f file] [-u user]'
+usage_flags='[-dnVv] [-f file] [-s stop | status | reload] [-u user]'
 
 if [ -z "${top_srcdir:-}" ]; then
 	case $0 in

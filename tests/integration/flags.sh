@@ -7,7 +7,7 @@ OUT=$("$SOLAR_HOST" -V) || fail "-V failed"
 case $OUT in "solar-host "[0-9]*) ;; *) fail "-V printed '$OUT'" ;; esac
 
 "$SOLAR_HOST" -Z 2>"$TMP/err" && fail "-Z accepted"
-grep -q "^usage: solar-host \[-dnVv\] \[-f file\] \[-u user\]$" "$TMP/err" ||
+grep -q "^usage: solar-host \[-dnVv\] \[-f file\] \[-s stop | status | reload\] \[-u user\]$" "$TMP/err" ||
     fail "usage: $(cat "$TMP/err")"
 "$SOLAR_HOST" extra 2>/dev/null && fail "an operand was accepted"
 

@@ -22,8 +22,9 @@ kill -HUP "$DAEMON_PID"
 healthy || fail "not serving after SIGHUP"
 kill -0 "$DAEMON_PID" || fail "SIGHUP ended the daemon"
 
-# The same port again: refused with the address named.
-API_KEY=$KEY HOST=127.0.0.1 PORT=$PORT "$SOLAR_HOST" -d 2>"$TMP/second"
+# The same port again (another pid file): refused with the address named.
+API_KEY=$KEY HOST=127.0.0.1 PORT=$PORT PID_FILE=$TMP/second.pid \
+    "$SOLAR_HOST" -d 2>"$TMP/second"
 RC=$?
 [ "$RC" = 1 ] || fail "second daemon on a busy port: status $RC, want 1"
 grep -q "cannot bind 127.0.0.1:$PORT: Address already in use" "$TMP/second" ||
