@@ -1,7 +1,18 @@
 #!/bin/sh
 # docs.sh: GET /openapi.json (the document in the tree), /docs and /redoc
-# without a key, from the CDN or, with DOCS_ASSETS_DIR, from local files.
+# without a key, from the CDN or, with DOCS_ASSETS_DIR, from local files;
+# each page with its notice for when the assets do not load (in a
+# browser: docs_ui.sh).
 . "$(dirname "$0")/lib.sh"
+
+# notice PAGE SOURCE: the page in $TMP/body carries the notice, naming
+# SOURCE, the setting, the make target and the pages that always work.
+notice() {
+	for _w in 'id="docs-notice"' "<code>$2</code>" DOCS_ASSETS_DIR \
+	    'make docs-assets' 'href="/openapi.json"' 'href="/ui"'; do
+		grep -qF "$_w" "$TMP/body" || fail "$1: no $_w in the notice"
+	done
+}
 start_daemon
 req GET /openapi.json
 expect_code 200 "openapi.json"
@@ -11,9 +22,11 @@ req GET /docs
 expect_code 200 "docs"
 grep -q "cdn.jsdelivr.net/npm/swagger-ui-dist" "$TMP/body" || fail "docs page: $(head -c 300 "$TMP/body")"
 grep -q "/openapi.json" "$TMP/body" || fail "docs page does not load /openapi.json"
+notice /docs https://cdn.jsdelivr.net/npm/swagger-ui-dist@5/
 req GET /redoc
 expect_code 200 "redoc"
 grep -q "redoc" "$TMP/body" || fail "redoc page"
+notice /redoc https://cdn.jsdelivr.net/npm/redoc@2/bundles/
 req GET /ui
 expect_code 200 "ui"
 expect_header Content-Type "text/html; charset=utf-8" "ui"
@@ -36,8 +49,12 @@ DOCS_ASSETS_DIR=$TMP/assets start_daemon
 req GET /docs
 grep -q '/docs/assets/swagger-ui-bundle.js' "$TMP/body" || fail "docs page does not use the local assets"
 grep -q "cdn.jsdelivr" "$TMP/body" && fail "docs page still uses the CDN"
+notice "/docs, local" /docs/assets/
+req GET /redoc
+grep -q '/docs/assets/redoc.standalone.js' "$TMP/body" || fail "redoc page does not use the local assets"
+notice "/redoc, local" /docs/assets/
 req GET /docs/assets/swagger-ui.css
 expect_code 200 "local css"
 expect_body "/* css */" "local css"
 expect_header Content-Type "text/css; charset=utf-8" "local css"
-pass "openapi.json, /docs, /redoc, local assets"
+pass "openapi.json, /docs, /redoc, local assets, the notices"
