@@ -352,8 +352,9 @@ apidproc_reaped(struct apidproc *ap, pid_t pid, int status)
 		log_warnx("API process %ld killed by signal %d", (long)pid,
 		    WTERMSIG(status));
 	else if (WEXITSTATUS(status) == APID_EXIT_PRIVDROP)
-		log_warnx("API process %ld could not drop its privileges",
-		    (long)pid);
+		/* It would fail the same way every time: say so and stop. */
+		fatalx("the API process cannot switch to an unprivileged user "
+		    "without capabilities; use -u USER");
 	else if (WEXITSTATUS(status) == APID_EXIT_EXEC)
 		log_warnx("API process %ld: cannot execute %s", (long)pid,
 		    ap->sup->apid_path);
