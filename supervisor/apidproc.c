@@ -31,6 +31,8 @@
 #define APID_STABLE_S		10	/* alive this long: back-off starts over */
 #define APID_BACKOFF_MIN_MS	100
 #define APID_BACKOFF_MAX_MS	10000
+#define APID_EXIT_PRIVDROP	126	/* its child could not change user */
+#define APID_EXIT_EXEC		127
 
 struct apidproc {
 	struct sup	*sup;
@@ -194,9 +196,6 @@ apidproc_child(struct apidproc *ap, int fd, pid_t parent)
 	char		*envp[] = { (char *)"TZ=UTC", NULL };
 	int		 devnull;
 
-	/* Die with the supervisor, even if it is killed outright. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
-		_exit(1);
 	sigdefault_all();
 	if ((devnull = open("/dev/null", O_RDWR)) == -1 ||
 	    dup2(devnull, STDIN_FILENO) == -1)
@@ -212,10 +211,23 @@ apidproc_child(struct apidproc *ap, int fd, pid_t parent)
 	} else if (dup2(fd, APID_CHANNEL_FD) == -1)
 		_exit(1);
 	closefrom(APID_CHANNEL_FD + 1);
+	if (privdrop_child(ap->sup) == -1) {
+		fprintf(stderr, "solar-host: the API process cannot drop its "
+		    "privileges: %s\n", strerror(errno));
+		_exit(APID_EXIT_PRIVDROP);
+	}
+	/*
+	 * Die with the supervisor, even if it is killed outright.  Set after
+	 * the change of user, which clears it.
+	 */
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
+		_exit(1);
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		_exit(1);
 	execve(ap->sup->apid_path, argv, envp);
 	fprintf(stderr, "solar-host: cannot execute %s: %s\n",
 	    ap->sup->apid_path, strerror(errno));
-	_exit(127);
+	_exit(APID_EXIT_EXEC);
 }
 
 static int
@@ -339,6 +351,13 @@ apidproc_reaped(struct apidproc *ap, pid_t pid, int status)
 	if (WIFSIGNALED(status))
 		log_warnx("API process %ld killed by signal %d", (long)pid,
 		    WTERMSIG(status));
+	else if (WEXITSTATUS(status) == APID_EXIT_PRIVDROP)
+		/* It would fail the same way every time: say so and stop. */
+		fatalx("the API process cannot switch to an unprivileged user "
+		    "without capabilities; use -u USER");
+	else if (WEXITSTATUS(status) == APID_EXIT_EXEC)
+		log_warnx("API process %ld: cannot execute %s", (long)pid,
+		    ap->sup->apid_path);
 	else
 		log_warnx("API process %ld exited with status %d", (long)pid,
 		    WEXITSTATUS(status));

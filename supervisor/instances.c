@@ -58,6 +58,7 @@ struct waiter {
 	uint32_t		 peerid;
 	unsigned int		 gen;		/* of the apid that asked */
 	struct event		*ev_timeout;	/* WAIT_START only */
+	int			 recorded;	/* its start is in config.json */
 };
 TAILQ_HEAD(waiters, waiter);
 
@@ -83,8 +84,28 @@ struct reply {
 	struct inst_config	 old_config;	/* UNDO_UPDATE */
 	struct sinst		*deleted;	/* UNDO_DELETE, until saved */
 	size_t			 position;	/* UNDO_DELETE */
+	int			 recorded;	/* a later failed save leaves it true */
 };
 TAILQ_HEAD(replies, reply);
+
+/* A start from stopped or failed waits for config.json to say starting. */
+enum rec_kind {
+	REC_NONE = 0,
+	REC_START,		/* asked for by a client */
+	REC_RESTART,		/* automatic, after a crash */
+};
+
+/* What such a start changed: put back when it cannot be saved. */
+struct sm_before {
+	enum inst_status	 status;
+	int			 port;
+	pid_t			 pid;
+	int64_t			 retry_count;
+	int			 crashes;
+	int			 restart_pending;
+	char			 started_at[TIMEFMT_LEN];
+	char			*error_message;
+};
 
 struct sinst {
 	TAILQ_ENTRY(sinst)	 entry;
@@ -96,6 +117,8 @@ struct sinst {
 	int			 start_after_stop;
 	int			 stalled;
 	int			 crashes;	/* automatic restarts in a row */
+	enum rec_kind		 recording;	/* starting, not yet saved */
+	struct sm_before	 before;
 	uint64_t		 attempt_seq;	/* first line of this attempt */
 	struct logring		*ring;
 	uint64_t		 sent_seq;	/* next line apid has not had */
@@ -118,6 +141,7 @@ struct instances {
 };
 
 static void	sm_attempt(struct sinst *);
+static void	sm_record(struct sinst *, enum rec_kind);
 static int	running_like(const struct sinst *);
 static void	instances_on_ship(evutil_socket_t, short, void *);
 static int	ship_lines(struct sinst *);
@@ -248,7 +272,7 @@ reply_saved(const char *err, void *arg)
 	struct reply	*r = arg;
 
 	TAILQ_REMOVE(&r->is->replies, r, entry);
-	if (err != NULL && r->outcome == REPLY_OK) {
+	if (err != NULL && r->outcome == REPLY_OK && !r->recorded) {
 		r->outcome = REPLY_ERROR;
 		free(r->message);
 		r->message = strdup(err);
@@ -309,13 +333,17 @@ waiter_done(struct waiter *w)
 {
 	struct sinst		*si = w->si;
 	enum reply_outcome	 outcome = REPLY_OK;
+	struct reply		*r;
 	char			*msg = NULL;
 
 	if (w->kind == WAIT_START && si->inst.status == INST_FAILED) {
 		outcome = REPLY_FAILED;
 		msg = si->inst.error_message;
 	}
-	answer(si->is, w->gen, w->peerid, outcome, msg, &si->inst);
+	r = answer(si->is, w->gen, w->peerid, outcome, msg, &si->inst);
+	/* The start is saved: a child the store knows of is no 500. */
+	r->recorded = w->recorded && (si->inst.status == INST_STARTING ||
+	    si->inst.status == INST_RUNNING);
 	waiter_free(w);
 }
 
@@ -542,9 +570,13 @@ sm_on_retry(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (si->is->shutting_down || si->child != NULL)
+	if (si->is->shutting_down || si->child != NULL ||
+	    si->recording != REC_NONE)
 		return;
-	sm_attempt(si);
+	if (si->inst.status == INST_FAILED)
+		sm_record(si, REC_RESTART);	/* after a crash */
+	else
+		sm_attempt(si);		/* another attempt: starting is saved */
 }
 
 /* One attempt at starting the child; status starting. */
@@ -607,15 +639,114 @@ sm_attempt(struct sinst *si)
 	sm_answer_waiters(si, WAIT_START);
 }
 
-/* A start asked for by a client (or at boot): a fresh count of attempts. */
+/* A fresh count of attempts. */
 static void
-sm_start(struct sinst *si)
+sm_reset(struct sinst *si)
 {
 	evtimer_del(si->ev_retry);
 	si->crashes = 0;
 	si->inst.retry_count = 0;
 	set_error(si, NULL);
-	sm_attempt(si);
+}
+
+/* 1 s, 2 s, 4 s ... at most 60 s before the automatic restart. */
+static void
+sm_backoff(struct sinst *si, int crashes)
+{
+	struct timeval	 tv = { 0, 0 };
+
+	tv.tv_sec = 1L << (crashes < 6 ? crashes : 6);
+	if (tv.tv_sec > BACKOFF_MAX_S)
+		tv.tv_sec = BACKOFF_MAX_S;
+	evtimer_add(si->ev_retry, &tv);
+	log_info("instance %s: restarting in %ld s", si->inst.id,
+	    (long)tv.tv_sec);
+}
+
+static void
+sm_fail_waiters(struct sinst *si, const char *err)
+{
+	struct waiter	*w, *tmp;
+
+	TAILQ_FOREACH_SAFE(w, &si->waiters, entry, tmp)
+		if (w->kind == WAIT_START) {
+			answer(si->is, w->gen, w->peerid, REPLY_ERROR, err,
+			    &si->inst);
+			waiter_free(w);
+		}
+}
+
+static void
+sm_recorded(const char *err, void *arg)
+{
+	struct sinst		*si = arg;
+	struct sm_before	*b = &si->before;
+	struct waiter		*w;
+	enum rec_kind		 kind = si->recording;
+
+	if (kind == REC_NONE)
+		return;		/* stopped meanwhile */
+	si->recording = REC_NONE;
+	if (err == NULL) {
+		TAILQ_FOREACH(w, &si->waiters, entry)
+			w->recorded = w->kind == WAIT_START;
+		if (!si->is->shutting_down)
+			sm_attempt(si);
+		return;
+	}
+	log_warnx("instance %s: not started, as it cannot be saved",
+	    si->inst.id);
+	si->inst.status = b->status;
+	si->inst.port = b->port;
+	si->inst.pid = b->pid;
+	si->inst.retry_count = b->retry_count;
+	si->crashes = b->crashes;
+	memcpy(si->inst.started_at, b->started_at, sizeof(b->started_at));
+	free(si->inst.error_message);
+	si->inst.error_message = b->error_message;
+	b->error_message = NULL;
+	publish(si);
+	/* An automatic restart waits for a store that can record it. */
+	if (kind == REC_RESTART || b->restart_pending)
+		sm_backoff(si, si->crashes > 0 ? si->crashes - 1 : 0);
+	sm_fail_waiters(si, err);
+}
+
+/*
+ * A start from stopped or failed: saved as starting before the child runs,
+ * so that no process runs that config.json does not know of, and a start
+ * that cannot be saved is a 500 with nothing changed.
+ */
+static void
+sm_record(struct sinst *si, enum rec_kind kind)
+{
+	struct sm_before	*b = &si->before;
+
+	free(b->error_message);
+	b->status = si->inst.status;
+	b->port = si->inst.port;
+	b->pid = si->inst.pid;
+	b->retry_count = si->inst.retry_count;
+	b->crashes = si->crashes;
+	b->restart_pending = evtimer_pending(si->ev_retry, NULL);
+	memcpy(b->started_at, si->inst.started_at, sizeof(b->started_at));
+	b->error_message = NULL;
+	if (si->inst.error_message != NULL &&
+	    (b->error_message = strdup(si->inst.error_message)) == NULL)
+		fatal("sm_record");
+	if (kind == REC_START)
+		sm_reset(si);
+	si->inst.status = INST_STARTING;
+	si->recording = kind;
+	publish(si);
+	store_save(si->is->store, sm_recorded, si);
+}
+
+/* A start asked for by a client: a fresh count of attempts. */
+static void
+sm_start(struct sinst *si)
+{
+	sm_record(si, REC_START);
 }
 
 static void
@@ -658,9 +789,8 @@ static void
 sm_exited(struct sinst *si, int status)
 {
 	struct sup	*sup = si->is->sup;
-	struct timeval	 retry = { RETRY_DELAY_S, 0 }, tv = { 0, 0 };
+	struct timeval	 retry = { RETRY_DELAY_S, 0 };
 	char		 msg[1024];
-	long		 delay;
 
 	child_drain(si->child);
 	child_free(si->child);
@@ -706,16 +836,8 @@ sm_exited(struct sinst *si, int status)
 		set_error(si, msg);
 		si->inst.status = INST_FAILED;
 		si->inst.started_at[0] = '\0';
-		if (si->inst.retry_count < sup->settings.max_retries) {
-			delay = 1L << (si->crashes < 6 ? si->crashes : 6);
-			if (delay > BACKOFF_MAX_S)
-				delay = BACKOFF_MAX_S;
-			si->crashes++;
-			tv.tv_sec = delay;
-			evtimer_add(si->ev_retry, &tv);
-			log_info("instance %s: restarting in %ld s", si->inst.id,
-			    delay);
-		}
+		if (si->inst.retry_count < sup->settings.max_retries)
+			sm_backoff(si, si->crashes++);
 		changed(si);
 		break;
 	default:
@@ -760,6 +882,9 @@ sinst_free(struct sinst *si)
 
 	while ((w = TAILQ_FIRST(&si->waiters)) != NULL)
 		waiter_free(w);
+	if (si->is->store != NULL)
+		store_forget(si->is->store, si);
+	free(si->before.error_message);
 	if (si->child != NULL) {
 		child_signal(si->child, SIGKILL);
 		child_free(si->child);
@@ -877,7 +1002,9 @@ instances_boot(struct instances *is, int missing)
 			log_info("instance %s (%s) was %s: starting it",
 			    si->inst.id, si->inst.config.alias,
 			    inst_status_name(si->inst.status));
-			sm_start(si);
+			/* config.json says so already. */
+			sm_reset(si);
+			sm_attempt(si);
 			dirty = 1;
 			break;
 		}
@@ -1144,7 +1271,11 @@ req_start(struct instances *is, unsigned int gen, uint32_t peerid,
 		}
 		waiter_add(si, WAIT_START, gen, peerid);
 		if (si->child == NULL) {
-			sm_start(si);	/* between two attempts */
+			/* Between two attempts (starting is saved), or saving. */
+			if (si->recording == REC_NONE) {
+				sm_reset(si);
+				sm_attempt(si);
+			}
 			return;
 		}
 		si->start_after_stop = 1;
@@ -1175,8 +1306,9 @@ req_stop(struct instances *is, unsigned int gen, uint32_t peerid,
 		return;
 	case INST_STARTING:
 		if (si->child == NULL) {
-			/* Between two attempts: nothing runs. */
+			/* Between two attempts, or saving: nothing runs. */
 			evtimer_del(si->ev_retry);
+			si->recording = REC_NONE;
 			si->inst.status = INST_STOPPED;
 			changed(si);
 			sm_answer_waiters(si, WAIT_START);

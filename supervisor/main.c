@@ -252,6 +252,9 @@ main(int argc, char *argv[])
 		usage();
 
 	log_init(1, sup.verbose);
+	/* Before anything else may open files or start threads. */
+	if (!checkonly && privdrop_apid_user(&sup, user, err, sizeof(err)) == -1)
+		fatalx("%s", err);
 	if (sodium_init() == -1)
 		fatalx("libsodium cannot be initialised");
 	load_settings(envfile, explicit);

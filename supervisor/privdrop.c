@@ -1,5 +1,11 @@
-/* privdrop.c: -u USER: after binding, both processes run as that user. */
+/*
+ * privdrop.c: -u USER: after binding, both processes run as that user.
+ * Started as root without -u, only the API process changes user: to nobody,
+ * with every capability gone, in its child between fork and exec.
+ */
 #include <sys/types.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
 
 #include <errno.h>
 #include <grp.h>
@@ -9,7 +15,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include <linux/capability.h>
+
 #include "sup.h"
+
+#define APID_USER	"nobody"
+#define CAP_PROBE_MAX	256	/* far above any kernel's last capability */
 
 int
 privdrop(const char *user, char *err, size_t errlen)
@@ -48,5 +59,76 @@ privdrop(const char *user, char *err, size_t errlen)
 		snprintf(err, errlen, "-u %s: %s", user, strerror(errno));
 		return -1;
 	}
+	return 0;
+}
+
+/*
+ * Root without -u: the user the API process will run as, looked up now,
+ * since the forked child may only make async-signal-safe calls.
+ */
+int
+privdrop_apid_user(struct sup *sup, const char *user, char *err,
+    size_t errlen)
+{
+	struct passwd	*pw;
+
+	sup->apid_drop = 0;
+	if (user != NULL || geteuid() != 0)
+		return 0;	/* apid runs as we do, and we are not root */
+	errno = 0;
+	if ((pw = getpwnam(APID_USER)) == NULL) {
+		snprintf(err, errlen, "running as root, the API process "
+		    "switches to user %s, but %s; use -u USER",
+		    APID_USER, errno != 0 ? strerror(errno) : "there is none");
+		return -1;
+	}
+	if (pw->pw_uid == 0 || pw->pw_gid == 0) {
+		snprintf(err, errlen, "user %s has user or group ID 0; use -u "
+		    "USER", APID_USER);
+		return -1;
+	}
+	sup->apid_uid = pw->pw_uid;
+	sup->apid_gid = pw->pw_gid;
+	sup->apid_drop = 1;
+	return 0;
+}
+
+/*
+ * In the API process's child, before exec: no capability may come back
+ * (empty bounding and ambient sets, emptied while still root, since
+ * dropping from the bounding set needs CAP_SETPCAP), then the user, then
+ * nothing left in any set even if securebits kept something.  Only
+ * async-signal-safe calls.
+ */
+int
+privdrop_child(const struct sup *sup)
+{
+	struct __user_cap_header_struct	 hdr;
+	struct __user_cap_data_struct	 data[2];
+	int				 cap;
+
+	if (!sup->apid_drop)
+		return 0;
+	for (cap = 0; cap < CAP_PROBE_MAX; cap++)
+		if (prctl(PR_CAPBSET_DROP, cap, 0, 0, 0) == -1) {
+			if (errno == EINVAL && cap > 0)
+				break;	/* past the kernel's last one */
+			return -1;
+		}
+	if (prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0, 0, 0) == -1 &&
+	    errno != EINVAL)
+		return -1;
+	if (setgroups(1, &sup->apid_gid) == -1 ||
+	    setresgid(sup->apid_gid, sup->apid_gid, sup->apid_gid) == -1 ||
+	    setresuid(sup->apid_uid, sup->apid_uid, sup->apid_uid) == -1)
+		return -1;
+	memset(&hdr, 0, sizeof(hdr));
+	memset(data, 0, sizeof(data));
+	hdr.version = _LINUX_CAPABILITY_VERSION_3;
+	if (syscall(SYS_capset, &hdr, data) == -1)
+		return -1;
+	if (setuid(0) != -1 || setgid(0) != -1 || getuid() == 0 ||
+	    geteuid() == 0)
+		return -1;
 	return 0;
 }

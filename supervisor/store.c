@@ -213,6 +213,31 @@ store_fault_point(const char *name)
 #endif
 }
 
+/*
+ * A test build can make every save fail, as an unwritable directory would,
+ * while a file PATH.fail exists: root ignores directory permissions.
+ */
+static int
+store_fault_fail(const struct store *st)
+{
+#ifdef SOLAR_TEST_HOOKS
+	const char	*f = getenv("SOLAR_HOST_FAULT");
+	char		*trigger;
+	int		 on;
+
+	if (f == NULL || strcmp(f, "store-fail") != 0)
+		return 0;
+	if (asprintf(&trigger, "%s.fail", st->path) == -1)
+		return 1;
+	on = access(trigger, F_OK) == 0;
+	free(trigger);
+	return on;
+#else
+	(void)st;
+	return 0;
+#endif
+}
+
 int
 store_save_now(struct store *st, char *err, size_t errlen)
 {
@@ -223,6 +248,11 @@ store_save_now(struct store *st, char *err, size_t errlen)
 	st->build(&sb, st->arg);
 	if (sb.failed) {
 		snprintf(err, errlen, "%s: out of memory", st->path);
+		goto out;
+	}
+	if (store_fault_fail(st)) {
+		snprintf(err, errlen, "cannot create %s: %s (test fault)",
+		    st->tmppath, strerror(EACCES));
 		goto out;
 	}
 	/* It holds every instance's key: for our user's eyes only. */

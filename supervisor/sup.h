@@ -26,6 +26,9 @@ struct sup {
 	int			 verbose;
 	int			 foreground_stderr;	/* children keep our stderr */
 	int			 shutting_down;
+	int			 apid_drop;	/* root without -u: apid as nobody */
+	uid_t			 apid_uid;
+	gid_t			 apid_gid;
 	struct apidproc		*apid;
 	struct instances	*instances;
 	struct sampler		*sampler;
@@ -93,5 +96,10 @@ void		 daemonlog_reopen(void);
 
 /* privdrop.c */
 int		 privdrop(const char *user, char *err, size_t errlen);
+/* Whom apid runs as when we are root without -u (none otherwise). */
+int		 privdrop_apid_user(struct sup *, const char *user, char *err,
+		    size_t errlen);
+/* In apid's child before exec: that user, no capabilities.  -1: errno. */
+int		 privdrop_child(const struct sup *);
 
 #endif

@@ -1,7 +1,7 @@
 #!/bin/sh
 # faults.sh: apid killed with requests in flight; config.json that cannot
-# be written; LOG_DIR on a full file system; a child that floods its
-# output.
+# be written, also for a start; LOG_DIR on a full file system; a child that
+# floods its output.
 . "$(dirname "$0")/lib.sh"
 WS=$top_builddir/tests/helpers/wsclient
 
@@ -60,6 +60,62 @@ if [ "$(id -u)" = 0 ] && id nobody >/dev/null 2>&1; then
 	pass "config.json unwritable: 500, nothing changed"
 else
 	echo "not root or no user nobody: the unwritable config.json case is skipped"
+fi
+
+# --- a start that cannot be saved: 500, nothing runs, nothing retried ---
+# SOLAR_HOST_FAULT=store-fail: every save fails while config.json.fail is
+# there (store.c), root or not.
+if "$SOLAR_HOST" -V | grep -q "test hooks"; then
+	N=$TMP/nosave
+	mkdir "$N"
+	PORT=
+	MAX_RETRIES=3 CONFIG_FILE=$N/config.json LOG_DIR=$N/logs \
+	    SOLAR_HOST_FAULT=store-fail start_daemon
+	create_fake unsaved "FAKE_RECORD=$N/ran"
+	U=$ID
+	api GET "/instances/$U"
+	BEFORE=$BODY
+	: >"$N/config.json.fail"
+	api POST "/instances/$U/start"
+	expect_code 500 "start that cannot be saved"
+	case $BODY in *"config.json"*) ;; *) fail "500 body: $BODY" ;; esac
+	a_child() {
+		[ -e "$N/ran" ] || ls "$N"/logs/unsaved_*.log ||
+		    pgrep -f -- "--alias unsaved( |\$)"
+	}
+	a_child >/dev/null 2>&1 && fail "a child of the unsaved start exists"
+	api GET "/instances/$U"
+	[ "$BODY" = "$BEFORE" ] || fail "the instance changed: $BODY, was $BEFORE"
+	[ "$(jqb '.status,.pid,.port' | tr '\n' ' ')" = "stopped null null " ] ||
+	    fail "not stopped with pid and port null: $BODY"
+	# Three retry intervals and more: no attempt may come.
+	DEADLINE=4 wait_until a_child && fail "the unsaved start was retried"
+	[ "$BODY" = "$(curl -s -H "X-API-Key: $KEY" \
+	    "http://127.0.0.1:$PORT/instances/$U")" ] || fail "changed later"
+	rm "$N/config.json.fail"
+	api POST "/instances/$U/start"
+	expect_code 200 "start once saving works again"
+	[ "$(jqb .instance.status)" = running ] || fail "not running: $BODY"
+	# A crash while saving fails: the automatic restart waits for a store
+	# that can record it.
+	create_fake crasher FAKE_EXIT_AFTER_MS=1500
+	C=$ID
+	api POST "/instances/$C/start"
+	expect_code 200 "crasher start"
+	: >"$N/config.json.fail"
+	wait_until status_is "$C" failed || fail "the crasher never crashed"
+	starts() {
+		[ "$(grep -c "(crasher): started pid" "$TMP/stderr")" -ge "$1" ]
+	}
+	DEADLINE=4 wait_until starts 2 && fail "restarted though it cannot be saved"
+	[ "$(field "$C" .pid)" = null ] ||
+	    fail "a pid while failed: $(field "$C" .pid)"
+	rm "$N/config.json.fail"
+	wait_until starts 2 || fail "no restart once saving works again"
+	stop_daemon TERM
+	pass "unsaved start: 500, no child, no retry; restarts wait for saving"
+else
+	echo "built without test hooks: the unsaved start case is skipped"
 fi
 
 # --- a child that writes 100 MB as fast as it can ----------------------

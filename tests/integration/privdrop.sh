@@ -1,5 +1,6 @@
 #!/bin/sh
 # privdrop.sh: -u USER binds as root, then both processes run as USER;
+# root without -u keeps the API process as nobody without capabilities;
 # -u without root is refused.
 . "$(dirname "$0")/lib.sh"
 
@@ -45,8 +46,43 @@ grep -qx "env USER=nobody" "$TMP/record" && grep -qx "env LOGNAME=nobody" "$TMP/
 stop_daemon TERM
 [ "$STATUS" = 0 ] || fail "exit status $STATUS"
 
+# Root without -u: the supervisor and the instances stay root, with the
+# warning; the API process runs as nobody with no capability at all.
+GID_NOBODY=$(id -g nobody)
+PORT=
+: >"$TMP/stderr"
+start_daemon
+grep -q "running as root" "$TMP/stderr" || fail "no warning about root"
+gid_of() { awk '/^Gid:/ { print $2, $3, $4, $5 }' "/proc/$1/status"; }
+field_of() { awk -v f="$2:" '$1 == f { print $2 }' "/proc/$1/status"; }
+[ "$(uid_of "$DAEMON_PID")" = "0 0 0 0" ] ||
+    fail "root supervisor uids: $(uid_of "$DAEMON_PID")"
+APID=$(apid_pid)
+[ -n "$APID" ] || fail "no API process"
+[ "$(uid_of "$APID")" = "$UID_NOBODY $UID_NOBODY $UID_NOBODY $UID_NOBODY" ] ||
+    fail "apid uids under root: $(uid_of "$APID")"
+[ "$(gid_of "$APID")" = "$GID_NOBODY $GID_NOBODY $GID_NOBODY $GID_NOBODY" ] ||
+    fail "apid gids under root: $(gid_of "$APID")"
+[ "$(field_of "$APID" Groups)" = "$GID_NOBODY" ] ||
+    fail "apid groups: $(field_of "$APID" Groups)"
+for f in CapEff CapPrm CapBnd CapAmb; do
+	[ "$(field_of "$APID" $f)" = 0000000000000000 ] ||
+	    fail "apid $f: $(field_of "$APID" $f)"
+done
+[ "$(field_of "$APID" NoNewPrivs)" = 1 ] || fail "apid without no_new_privs"
+create asroot
+api POST "/instances/$ID/start"
+expect_code 200 "start under root"
+CHILD=$(jqb .instance.pid)
+[ "$(uid_of "$CHILD")" = "0 0 0 0" ] || fail "child uids: $(uid_of "$CHILD")"
+api GET "/instances/$ID"
+expect_code 200 "the API serves"
+[ "$(jqb .status)" = running ] || fail "not running: $BODY"
+stop_daemon TERM
+[ "$STATUS" = 0 ] || fail "exit status $STATUS under root"
+
 PORT=$("$FREEPORT")
 HOST=127.0.0.1 API_KEY=$KEY PORT=$PORT "$SOLAR_HOST" -d -u no-such-user-x 2>"$TMP/err" &&
     fail "-u of a missing user accepted"
 grep -q "no-such-user-x: no such user" "$TMP/err" || fail "message: $(cat "$TMP/err")"
-pass "-u drops both processes to the user after binding"
+pass "-u drops both processes to the user after binding; apid is never root"
