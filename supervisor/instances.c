@@ -431,10 +431,13 @@ sm_on_line(const char *line, size_t len, void *arg)
 	/*
 	 * Lines go to apid once this turn of reading is over, but one turn
 	 * reads up to a megabyte: more than the ring may hold.  Half full
-	 * of unsent lines, it ships them now rather than overwrite them.
+	 * of unsent lines (by count or bytes), it ships them now rather
+	 * than overwrite them.
 	 */
 	if (logring_next_seq(si->ring) - si->sent_seq >=
-	    (uint64_t)(si->is->sup->settings.log_buffer_size + 1) / 2)
+	    (uint64_t)(si->is->sup->settings.log_buffer_size + 1) / 2 ||
+	    logring_bytes_from(si->ring, si->sent_seq) >=
+	    (size_t)si->is->sup->settings.log_buffer_bytes / 2)
 		(void)ship_lines(si);
 	event_active(si->is->ev_ship, EV_TIMEOUT, 0);
 	if (si->inst.status == INST_STARTING && si->child != NULL) {
@@ -737,8 +740,8 @@ sinst_new(struct instances *is, struct instance *inst)
 	si->is = is;
 	si->inst = *inst;	/* takes the strings */
 	TAILQ_INIT(&si->waiters);
-	if ((si->ring = logring_new(is->sup->settings.log_buffer_size)) ==
-	    NULL)
+	if ((si->ring = logring_new(is->sup->settings.log_buffer_size,
+	    is->sup->settings.log_buffer_bytes)) == NULL)
 		fatal("sinst_new: log ring");
 	si->probe = probe_new(base, sm_on_probe, si);
 	si->ev_retry = evtimer_new(base, sm_on_retry, si);
