@@ -558,6 +558,7 @@ sm_attempt(struct sinst *si)
 	struct timeval	 stall = { sup->settings.start_stall_s, 0 };
 	struct timeval	 poll = { 0, POLL_INTERVAL_MS * 1000 };
 	struct timeval	 retry = { RETRY_DELAY_S, 0 };
+	struct child_logs logs;
 	const char	*why;
 	char		 err[1024];
 	int		 port;
@@ -581,9 +582,11 @@ sm_attempt(struct sinst *si)
 		goto failed;
 	}
 	si->inst.port = port;
+	logs.dir = sup->settings.log_dir;
+	logs.max_bytes = (off_t)sup->settings.log_file_max_mb * 1024 * 1024;
+	logs.keep = sup->settings.log_file_keep;
 	si->child = child_start(sup->base, sup->settings.llama_server, environ,
-	    &si->inst.config, port, sup->settings.log_dir, sm_on_line, si,
-	    err, sizeof(err));
+	    &si->inst.config, port, &logs, sm_on_line, si, err, sizeof(err));
 	if (si->child == NULL)
 		goto failed;
 	si->inst.pid = child_pid(si->child);
@@ -1021,7 +1024,7 @@ instances_reopen_logs(struct instances *is)
 
 	TAILQ_FOREACH(si, &is->list, entry)
 		if (si->child != NULL)
-			child_reopen_log(si->child, is->sup->settings.log_dir);
+			child_reopen_log(si->child);
 }
 
 int
