@@ -10,8 +10,8 @@
  * words; lines leave when cap newer ones have come (as the original's
  * deque did), when the area would pass max_bytes (so that long lines
  * cannot take cap times their size), or when memory cannot be had.  The
- * area shrinks again once short lines have replaced long ones.  seq counts lines from 0 for the
- * life of the supervisor and never goes back.
+ * area shrinks again once short lines have replaced long ones.  seq
+ * counts lines from 0 for the life of the supervisor and never goes back.
  */
 #include <sys/time.h>
 
