@@ -16,6 +16,9 @@
  *   BENCH_STATS=FILE  write "ready NS" when ready and, after the last line,
  *                     "done LINES ELAPSED_NS LATE_NS" (how far behind the
  *                     schedule the last write finished)
+ *   BENCH_NONL=N      before the lines, N bytes "y" with no newline as fast
+ *                     as the pipe takes them, then one newline; the stats
+ *                     get "nonl N ELAPSED_NS"
  *
  * A line is "B <index> <monotonic ns> xxx...".  Lines due at the same
  * wake-up (every 1 ms at most; one line per wake-up up to 1,000 lines/s)
@@ -151,6 +154,27 @@ answer(int lfd, int ready)
 	close(fd);
 }
 
+/* A runaway line: n bytes without a newline, in pipe-sized writes. */
+static void
+nonl(long n, const char *path)
+{
+	static char	 buf[65536];
+	char		 msg[64];
+	int64_t		 t = mono_ns();
+	size_t		 k;
+
+	memset(buf, 'y', sizeof(buf));
+	while (n > 0) {
+		k = (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf);
+		write_all(STDERR_FILENO, buf, k);
+		n -= (long)k;
+	}
+	write_all(STDERR_FILENO, "\n", 1);
+	snprintf(msg, sizeof(msg), "nonl %ld %lld\n", env_long("BENCH_NONL", 0),
+	    (long long)(mono_ns() - t));
+	stats(path, msg);
+}
+
 static int
 listen_on(const char *host, int port)
 {
@@ -184,7 +208,7 @@ main(int argc, char *argv[])
 	long			 lines, rate, len, done = 0, i;
 	size_t			 off, cap;
 	int			 port = 8080, lfd, ready = 0, printing = 0;
-	int			 n, waiting;
+	int			 n, waiting, nonl_done = 0;
 
 	t0 = mono_ns();
 	fakeopts_load(argc, argv);
@@ -257,6 +281,11 @@ main(int argc, char *argv[])
 			snprintf(msg, sizeof(msg), "srv  llama_server: listening "
 			    "on http://%s:%d", host, port);
 			say(msg);
+		}
+		if (ready && !nonl_done && (!waiting || go)) {
+			nonl_done = 1;
+			if (env_long("BENCH_NONL", 0) > 0)
+				nonl(env_long("BENCH_NONL", 0), path);
 		}
 		if (ready && !printing && done < lines && (!waiting || go)) {
 			printing = 1;

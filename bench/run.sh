@@ -7,7 +7,7 @@
 #
 # usage: run.sh [-B builddir] [--quick] [--runs N] [--duration S]
 #               [--log-seconds S] [--soak S] [--conns N] [--threads N]
-#               [--only api,logs,lifecycle,memory]
+#               [--only api,logs,lifecycle,memory,bigline]
 set -u
 
 usage() {
@@ -25,7 +25,7 @@ CONNS=50
 THREADS=1
 SAMPLES=20	# starts per run of the start figure
 CREATES=1000
-ONLY=api,logs,lifecycle,memory
+ONLY=api,logs,lifecycle,memory,bigline
 # --quick first: flags given with it still win.
 for _a in "$@"; do
 	[ "$_a" = --quick ] && RUNS=3 DUR=2 LOGSECS=2 SOAK=30 SAMPLES=10
@@ -61,7 +61,9 @@ export SOLAR_HOST_APID SOLAR_HOST_SAMPLER
 for f in "$SOLAR_HOST" "$SOLAR_HOST_APID" "$SOLAR_HOST_SAMPLER" "$BUILD/common/libcommon.a"; do
 	[ -e "$f" ] || { echo "run.sh: $f is missing: build first" >&2; exit 2; }
 done
-if ! command -v wrk >/dev/null 2>&1; then
+# Only the API figures need wrk.
+if case ",$ONLY," in *,api,*) true ;; *) false ;; esac &&
+    ! command -v wrk >/dev/null 2>&1; then
 	echo "run.sh: wrk is missing (Debian: apt-get install -y wrk)" >&2
 	exit 2
 fi
@@ -372,8 +374,9 @@ log_run() {
 	for _lr_i in $_lr_ids; do
 		stop_delete "$_lr_i"
 	done
-	FILELINES=$(cat "$WORK"/logs/logs/r"$1"-*.log 2>/dev/null | grep -c '^B ')
-	rm -f "$WORK"/logs/logs/*.log
+	# Rotated pieces (.log.N) count too.
+	FILELINES=$(cat "$WORK"/logs/logs/r"$1"-*.log* 2>/dev/null | grep -c '^B ')
+	rm -f "$WORK"/logs/logs/*.log*
 }
 
 # The floor: the fake's pipe read directly, as the supervisor reads it.
@@ -618,11 +621,76 @@ bench_memory() {
 	stop_daemon
 }
 
+# --- memory bound: one runaway line and 256 stalled clients ----------
+# bigline_run: one run; its peaks in kB appended to bl.sup, bl.apid,
+# bl.total (supervisor + apid + sampler), the seconds the fake took to
+# write the 50 MB to bl.secs.
+bigline_run() {
+	rm -rf "$WORK/bl.d" "$WORK/blstats" "$WORK/ready"
+	start_daemon "$WORK/bl.d" WS_MAX_CLIENTS=256 WS_MAX_PER_INSTANCE=256
+	create "bigline" '{"BENCH_WAIT":"1","BENCH_NONL":"50000000","BENCH_LINES":"0","BENCH_STATS":"'"$WORK/blstats"'"}'
+	start "$ID"
+	"$WSB" -S -k "$KEY" -c 256 -t 90 -r "$WORK/ready" "$DPORT" \
+	    "/instances/$ID/logs" >/dev/null 2>"$WORK/ws.err" &
+	_bl_wp=$!
+	PIDS="$PIDS $_bl_wp"
+	wait_file "$WORK/ready" ||
+	    say "bigline: not every client connected: $(cat "$WORK/ws.err")"
+	kill -USR1 "$FPID"
+	_bl_s=0 _bl_a=0 _bl_t=0 _bl_n=0 _bl_after=0
+	# Every 0.1 s while it writes and for 3 s after, 90 s at most.
+	while [ $_bl_n -lt 900 ] && [ $_bl_after -lt 30 ]; do
+		_bl_r=$("$CLI" rss "$DPID")
+		_bl_1=$(kv supervisor "$_bl_r" 0)
+		_bl_2=$(kv apid "$_bl_r" 0)
+		_bl_3=$(( _bl_1 + _bl_2 + $(kv sampler "$_bl_r" 0) ))
+		[ "$_bl_1" -gt "$_bl_s" ] && _bl_s=$_bl_1
+		[ "$_bl_2" -gt "$_bl_a" ] && _bl_a=$_bl_2
+		[ "$_bl_3" -gt "$_bl_t" ] && _bl_t=$_bl_3
+		grep -q '^nonl' "$WORK/blstats" 2>/dev/null &&
+		    _bl_after=$((_bl_after + 1))
+		sleep 0.1
+		_bl_n=$((_bl_n + 1))
+	done
+	say "bigline: peaks supervisor=${_bl_s} apid=${_bl_a} total=${_bl_t} kB; $(grep '^nonl' "$WORK/blstats" 2>/dev/null)"
+	echo "$_bl_s" >>"$WORK/bl.sup"
+	echo "$_bl_a" >>"$WORK/bl.apid"
+	echo "$_bl_t" >>"$WORK/bl.total"
+	awk '/^nonl/ { print $3 / 1e9 }' "$WORK/blstats" >>"$WORK/bl.secs"
+	kill "$_bl_wp" 2>/dev/null
+	wait "$_bl_wp" 2>/dev/null
+	forget "$_bl_wp"
+	stop_daemon
+}
+
+bench_bigline() {
+	say "memory: a child writes 50 MB without a newline; 256 WebSocket clients of its log never read"
+	: >"$WORK/bl.sup"
+	: >"$WORK/bl.apid"
+	: >"$WORK/bl.total"
+	: >"$WORK/bl.secs"
+	_i=1
+	while [ $_i -le "$RUNS" ]; do
+		bigline_run
+		_i=$((_i + 1))
+	done
+	row "50 MB line, peak RSS supervisor, MiB" \
+	    "$(calc "$(median "$WORK/bl.sup") / 1024")" "-" "-" "-" "-"
+	row "50 MB line, peak RSS apid, MiB" \
+	    "$(calc "$(median "$WORK/bl.apid") / 1024")" "-" "-" "-" "-"
+	_v=$(calc "$(median "$WORK/bl.total") / 1024")
+	row "50 MB line, peak RSS all, MiB" "$_v" "-" "-" "< 64" \
+	    "$(verdict "$_v < 64")"
+	row "50 MB line, seconds to drain" "$(median "$WORK/bl.secs")" "-" \
+	    "-" "-" "-"
+}
+
 T0=$(date +%s)
 case ",$ONLY," in *,api,*) bench_api ;; esac
 case ",$ONLY," in *,logs,*) bench_logs ;; esac
 case ",$ONLY," in *,lifecycle,*) bench_lifecycle ;; esac
 case ",$ONLY," in *,memory,*) bench_memory ;; esac
+case ",$ONLY," in *,bigline,*) bench_bigline ;; esac
 
 echo
 awk -F'|' 'BEGIN {

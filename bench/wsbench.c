@@ -6,7 +6,7 @@
  * the frame.  Other lines (the fake's start-up lines in the history) are
  * skipped.
  *
- * usage: wsbench [-k key] [-c clients] [-n lines] [-t seconds]
+ * usage: wsbench [-S] [-k key] [-c clients] [-n lines] [-t seconds]
  *            [-r readyfile] port path ...
  *        wsbench -i [-n lines] [-t seconds]
  *   -c N   N clients for each path (default 1)
@@ -14,6 +14,8 @@
  *   -t S   give up after S seconds (default 30)
  *   -r F   create F once every client is upgraded
  *   -i     read the fake's output from stdin instead (the floor: a pipe)
+ *   -S     stalled clients: once upgraded they never read again, until
+ *          -t is over (for the memory bound; nothing is counted)
  *
  * Prints one line: clients, expected, received, lost (never received),
  * dup (received twice or out of order), done (clients that saw the last
@@ -62,6 +64,7 @@ static const char		*readyfile;
 static int64_t			*lat;
 static size_t			 nlat, latcap;
 static int			 failed;
+static int			 stalled;
 
 static int64_t
 mono_ns(void)
@@ -193,6 +196,10 @@ on_read(struct bufferevent *bev, void *arg)
 	evbuffer_drain(in, (size_t)p.pos + 4);
 	c->upgraded = 1;
 	upgraded();
+	if (stalled) {
+		bufferevent_disable(bev, EV_READ);
+		return;
+	}
 	if (evbuffer_get_length(in) > 0)
 		ws_read(c->ws);
 }
@@ -325,7 +332,7 @@ main(int argc, char *argv[])
 	long		 per = 1, received = 0, dup = 0, lost;
 	int		 ch, i, j, port, fromstdin = 0, npaths;
 
-	while ((ch = getopt(argc, argv, "c:ik:n:r:t:")) != -1) {
+	while ((ch = getopt(argc, argv, "c:ik:n:r:St:")) != -1) {
 		switch (ch) {
 		case 'c':
 			per = atol(optarg);
@@ -341,6 +348,9 @@ main(int argc, char *argv[])
 			break;
 		case 'r':
 			readyfile = optarg;
+			break;
+		case 'S':
+			stalled = 1;
 			break;
 		case 't':
 			tv.tv_sec = atol(optarg);
@@ -402,7 +412,7 @@ main(int argc, char *argv[])
 	return failed ? 2 : lost > 0 || dup > 0;
 
 usage:
-	fprintf(stderr, "usage: wsbench [-k key] [-c clients] [-n lines] "
+	fprintf(stderr, "usage: wsbench [-S] [-k key] [-c clients] [-n lines] "
 	    "[-t seconds] [-r readyfile] port path ...\n"
 	    "       wsbench -i [-n lines] [-t seconds]\n");
 	return 2;

@@ -1,6 +1,7 @@
 /*
  * log.c: messages to stderr in the foreground, otherwise to syslog or to
- * a file descriptor the caller opened, or to a sink.
+ * a file descriptor the caller opened, or to a sink; escaped on the way
+ * out, whoever wrote them.
  */
 #include <errno.h>
 #include <stdarg.h>
@@ -14,6 +15,11 @@
 #include <event2/event.h>
 
 #include "log.h"
+
+#define LOG_ESC_MAX	8192	/* an escaped message, at most */
+
+static size_t	log_utf8(const unsigned char *);
+static void	log_escape(const char *, char *, size_t);
 
 static struct {
 	int		 foreground;
@@ -59,6 +65,82 @@ log_set_sink(log_sink_fn fn, void *arg)
 	lg.sink_arg = arg;
 }
 
+/* The length of the valid UTF-8 character at s that is not a C1
+ * control, or 0. */
+static size_t
+log_utf8(const unsigned char *s)
+{
+	size_t		 need, i;
+	unsigned char	 lo = 0x80, hi = 0xbf;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf)
+		need = 1;
+	else if (s[0] >= 0xe0 && s[0] <= 0xef)
+		need = 2;
+	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
+		need = 3;
+	else
+		return 0;
+	if (s[0] == 0xc2)
+		lo = 0xa0;		/* U+0080..U+009F are controls */
+	else if (s[0] == 0xe0)
+		lo = 0xa0;
+	else if (s[0] == 0xed)
+		hi = 0x9f;
+	else if (s[0] == 0xf0)
+		lo = 0x90;
+	else if (s[0] == 0xf4)
+		hi = 0x8f;
+	for (i = 1; i <= need; i++) {
+		if (s[i] < lo || s[i] > hi)
+			return 0;
+		lo = 0x80;
+		hi = 0xbf;
+	}
+	return need + 1;
+}
+
+/*
+ * A message may carry text from outside (an alias, a path, a child's
+ * words): a newline in it would forge a log line and an escape sequence
+ * would steer a terminal.  Control characters, C1 controls and bytes that
+ * are not UTF-8 become \n, \r, \t or \xHH, and a backslash is doubled so
+ * that no escape can be faked; other UTF-8 text stays readable.
+ */
+static void
+log_escape(const char *msg, char *out, size_t outlen)
+{
+	const unsigned char	*s = (const unsigned char *)msg;
+	size_t			 o = 0, k;
+
+	while (*s != '\0' && o + 8 < outlen) {
+		if (*s >= 0x20 && *s < 0x7f && *s != '\\') {
+			out[o++] = (char)*s++;
+			continue;
+		}
+		if (*s >= 0x80 && (k = log_utf8(s)) > 0) {
+			memcpy(out + o, s, k);
+			o += k;
+			s += k;
+			continue;
+		}
+		out[o++] = '\\';
+		if (*s == '\n' || *s == '\r' || *s == '\t' || *s == '\\')
+			out[o++] = *s == '\n' ? 'n' : *s == '\r' ? 'r' :
+			    *s == '\t' ? 't' : '\\';
+		else
+			o += (size_t)snprintf(out + o, outlen - o, "x%02x",
+			    *s);
+		s++;
+	}
+	if (*s != '\0') {
+		memcpy(out + o, "...", 3);
+		o += 3;
+	}
+	out[o] = '\0';
+}
+
+/* A sink gets the message as written: its receiver escapes it. */
 void
 log_to_fd(int fd)
 {
@@ -71,7 +153,7 @@ log_fd_write(const char *msg)
 {
 	struct timespec	 ts;
 	struct tm	 tm;
-	char		 buf[2300], when[32];
+	char		 buf[LOG_ESC_MAX + 128], when[32];
 	int		 n;
 
 	clock_gettime(CLOCK_REALTIME, &ts);
@@ -92,16 +174,21 @@ log_fd_write(const char *msg)
 void
 log_write(int prio, const char *msg)
 {
+	char	 esc[LOG_ESC_MAX];
+
 	if (prio == LOG_DEBUG && lg.verbose < 1)
 		return;
-	if (lg.sink != NULL)
+	if (lg.sink != NULL) {
 		lg.sink(prio, msg, lg.sink_arg);
-	else if (lg.foreground)
-		fprintf(stderr, "%s: %s\n", lg.procname, msg);
+		return;
+	}
+	log_escape(msg, esc, sizeof(esc));
+	if (lg.foreground)
+		fprintf(stderr, "%s: %s\n", lg.procname, esc);
 	else if (lg.fd != -1)
-		log_fd_write(msg);
+		log_fd_write(esc);
 	else
-		syslog(prio, "%s", msg);
+		syslog(prio, "%s", esc);
 }
 
 static void

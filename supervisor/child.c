@@ -28,9 +28,8 @@
 struct child {
 	pid_t		 pid;
 	int		 outfd;
-	int		 logfd;
+	struct logfile	 log;
 	int		 log_failed;
-	char		*logpath;
 	struct event	*ev_out;
 	struct linecut	 cut;
 	child_line_fn	 on_line;
@@ -40,26 +39,19 @@ struct child {
 static void
 child_write_log(struct child *c, const char *buf, size_t len)
 {
-	ssize_t	 n;
+	char	 err[512];
 
-	while (c->logfd != -1 && len > 0) {
-		n = write(c->logfd, buf, len);
-		if (n == -1 && errno == EINTR)
-			continue;
-		if (n == -1) {
-			/* Said once; the output keeps flowing to the API. */
-			if (!c->log_failed)
-				log_warn("cannot write %s; its lines are lost "
-				    "until it can be written again", c->logpath);
-			c->log_failed = 1;
-			return;
-		}
-		if (c->log_failed) {
-			log_info("%s can be written again", c->logpath);
-			c->log_failed = 0;
-		}
-		buf += n;
-		len -= (size_t)n;
+	if (logfile_write(&c->log, buf, len, err, sizeof(err)) == -1) {
+		/* Said once; the output keeps flowing to the API. */
+		if (!c->log_failed)
+			log_warnx("%s; its lines are lost until it can be "
+			    "written again", err);
+		c->log_failed = 1;
+		return;
+	}
+	if (c->log_failed) {
+		log_info("%s can be written again", c->log.path);
+		c->log_failed = 0;
 	}
 }
 
@@ -109,7 +101,7 @@ child_on_output(evutil_socket_t fd, short what, void *arg)
 
 struct child *
 child_start(struct event_base *base, const char *program, char *const envp[],
-    const struct inst_config *cfg, int port, const char *log_dir,
+    const struct inst_config *cfg, int port, const struct child_logs *logs,
     child_line_fn on_line, void *arg, char *err, size_t errlen)
 {
 	struct child	*c;
@@ -119,16 +111,12 @@ child_start(struct event_base *base, const char *program, char *const envp[],
 		snprintf(err, errlen, "%s", strerror(errno));
 		return NULL;
 	}
-	c->outfd = c->logfd = -1;
+	c->outfd = -1;
 	c->on_line = on_line;
 	c->arg = arg;
 	linecut_init(&c->cut);
-	if ((c->logpath = logfile_path(log_dir, cfg->alias, time(NULL))) ==
-	    NULL) {
-		snprintf(err, errlen, "%s", strerror(errno));
-		goto fail;
-	}
-	if ((c->logfd = logfile_open(log_dir, c->logpath, err, errlen)) == -1)
+	if (logfile_start(&c->log, logs->dir, cfg->alias, time(NULL),
+	    logs->max_bytes, logs->keep, err, errlen) == -1)
 		goto fail;
 	argv = spawn_argv(program, cfg, port);
 	cenv = spawn_envp(envp, cfg);
@@ -178,18 +166,14 @@ child_drain(struct child *c)
 }
 
 void
-child_reopen_log(struct child *c, const char *log_dir)
+child_reopen_log(struct child *c)
 {
 	char	 err[512];
-	int	 fd;
 
-	if ((fd = logfile_open(log_dir, c->logpath, err, sizeof(err))) == -1) {
+	if (logfile_reopen(&c->log, err, sizeof(err)) == -1) {
 		log_warnx("%s", err);
 		return;
 	}
-	if (c->logfd != -1)
-		close(c->logfd);
-	c->logfd = fd;
 	c->log_failed = 0;
 }
 
@@ -199,9 +183,7 @@ child_free(struct child *c)
 	if (c == NULL)
 		return;
 	child_close_pipe(c);
-	if (c->logfd != -1)
-		close(c->logfd);
-	free(c->logpath);
+	logfile_close(&c->log);
 	linecut_free(&c->cut);
 	free(c);
 }

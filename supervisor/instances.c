@@ -459,10 +459,13 @@ sm_on_line(const char *line, size_t len, void *arg)
 	/*
 	 * Lines go to apid once this turn of reading is over, but one turn
 	 * reads up to a megabyte: more than the ring may hold.  Half full
-	 * of unsent lines, it ships them now rather than overwrite them.
+	 * of unsent lines (by count or bytes), it ships them now rather
+	 * than overwrite them.
 	 */
 	if (logring_next_seq(si->ring) - si->sent_seq >=
-	    (uint64_t)(si->is->sup->settings.log_buffer_size + 1) / 2)
+	    (uint64_t)(si->is->sup->settings.log_buffer_size + 1) / 2 ||
+	    logring_bytes_from(si->ring, si->sent_seq) >=
+	    (size_t)si->is->sup->settings.log_buffer_bytes / 2)
 		(void)ship_lines(si);
 	event_active(si->is->ev_ship, EV_TIMEOUT, 0);
 	if (si->inst.status == INST_STARTING && si->child != NULL) {
@@ -587,6 +590,7 @@ sm_attempt(struct sinst *si)
 	struct timeval	 stall = { sup->settings.start_stall_s, 0 };
 	struct timeval	 poll = { 0, POLL_INTERVAL_MS * 1000 };
 	struct timeval	 retry = { RETRY_DELAY_S, 0 };
+	struct child_logs logs;
 	const char	*why;
 	char		 err[1024];
 	int		 port;
@@ -610,9 +614,11 @@ sm_attempt(struct sinst *si)
 		goto failed;
 	}
 	si->inst.port = port;
+	logs.dir = sup->settings.log_dir;
+	logs.max_bytes = (off_t)sup->settings.log_file_max_mb * 1024 * 1024;
+	logs.keep = sup->settings.log_file_keep;
 	si->child = child_start(sup->base, sup->settings.llama_server, environ,
-	    &si->inst.config, port, sup->settings.log_dir, sm_on_line, si,
-	    err, sizeof(err));
+	    &si->inst.config, port, &logs, sm_on_line, si, err, sizeof(err));
 	if (si->child == NULL)
 		goto failed;
 	si->inst.pid = child_pid(si->child);
@@ -859,8 +865,8 @@ sinst_new(struct instances *is, struct instance *inst)
 	si->is = is;
 	si->inst = *inst;	/* takes the strings */
 	TAILQ_INIT(&si->waiters);
-	if ((si->ring = logring_new(is->sup->settings.log_buffer_size)) ==
-	    NULL)
+	if ((si->ring = logring_new(is->sup->settings.log_buffer_size,
+	    is->sup->settings.log_buffer_bytes)) == NULL)
 		fatal("sinst_new: log ring");
 	si->probe = probe_new(base, sm_on_probe, si);
 	si->ev_retry = evtimer_new(base, sm_on_retry, si);
@@ -1145,7 +1151,7 @@ instances_reopen_logs(struct instances *is)
 
 	TAILQ_FOREACH(si, &is->list, entry)
 		if (si->child != NULL)
-			child_reopen_log(si->child, is->sup->settings.log_dir);
+			child_reopen_log(si->child);
 }
 
 int

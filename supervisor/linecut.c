@@ -1,4 +1,9 @@
-/* linecut.c: child output as UTF-8 lines, decoded and stripped as before. */
+/*
+ * linecut.c: child output as UTF-8 lines, decoded and stripped as before,
+ * long ones cut into marked pieces.  Each character is decoded into the
+ * line's buffer as it comes, so the cut is counted in bytes as stored and
+ * falls between characters.
+ */
 #include <stdlib.h>
 #include <string.h>
 
@@ -6,25 +11,19 @@
 
 #define LC_FFFD		"\xef\xbf\xbd"
 
-/*
- * A line is emitted from here: every input byte may become the 3 bytes of
- * U+FFFD, plus the NUL.  One buffer serves every linecut, since a line is
- * handed out and forgotten before the next is decoded; a callback must
- * not feed a linecut itself.
- */
-static char	lc_out[3 * LINECUT_MAX + 1];
-
 static int	lc_lead(unsigned char, size_t *, unsigned char *,
 		    unsigned char *);
-static size_t	lc_decode(const unsigned char *, size_t, int, char *,
-		    size_t *);
 static size_t	lc_rstrip(const char *, size_t);
-static size_t	lc_emit(const char *, size_t, int, linecut_fn, void *);
-static void	lc_emit_held(struct linecut *, int, linecut_fn, void *);
-static void	lc_hold(struct linecut *, const char *, size_t, linecut_fn,
+static int	lc_grow(struct linecut *, size_t);
+static void	lc_short(struct linecut *, const char *, size_t, linecut_fn,
 		    void *);
-static void	lc_segment(struct linecut *, const char *, size_t, int,
+static void	lc_cut(struct linecut *, linecut_fn, void *);
+static void	lc_put(struct linecut *, const char *, size_t, linecut_fn,
+		    void *);
+static int	lc_cont(struct linecut *, unsigned char, linecut_fn, void *);
+static void	lc_decode(struct linecut *, const unsigned char *, size_t,
 		    linecut_fn, void *);
+static void	lc_end(struct linecut *, linecut_fn, void *);
 
 /*
  * For a lead byte: how many continuation bytes follow and the range the
@@ -54,53 +53,6 @@ lc_lead(unsigned char c, size_t *need, unsigned char *lo, unsigned char *hi)
 	} else
 		return 0;
 	return 1;
-}
-
-/*
- * Decode s into out, each maximal invalid subsequence as one U+FFFD (what
- * bytes.decode("utf-8", "replace") gives).  Unless final, a sequence that
- * is valid so far but cut off by the end of s is left undecoded, for the
- * next piece.  Returns the bytes of s consumed.
- */
-static size_t
-lc_decode(const unsigned char *s, size_t len, int final, char *out,
-    size_t *outlen)
-{
-	size_t		 i = 0, o = 0, need, k;
-	unsigned char	 lo, hi, b;
-
-	while (i < len) {
-		if (s[i] < 0x80) {
-			out[o++] = (char)s[i++];
-			continue;
-		}
-		if (!lc_lead(s[i], &need, &lo, &hi)) {
-			memcpy(out + o, LC_FFFD, 3);
-			o += 3;
-			i++;
-			continue;
-		}
-		for (k = 1; k <= need && i + k < len; k++) {
-			b = s[i + k];
-			if (k == 1 ? (b < lo || b > hi) :
-			    (b < 0x80 || b > 0xbf))
-				break;
-		}
-		if (k > need) {
-			memcpy(out + o, s + i, need + 1);
-			o += need + 1;
-			i += need + 1;
-			continue;
-		}
-		if (i + k == len && !final)
-			break;
-		/* The lead and the continuations that fitted it. */
-		memcpy(out + o, LC_FFFD, 3);
-		o += 3;
-		i += k;
-	}
-	*outlen = o;
-	return i;
 }
 
 /*
@@ -146,114 +98,181 @@ lc_rstrip(const char *s, size_t len)
 	return len;
 }
 
-/*
- * Decode src and hand it out as one line: all of it when final (the line
- * ended), else all but an unfinished character at its end, which is left
- * for the continuation.  Returns the bytes of src used.
- */
-static size_t
-lc_emit(const char *src, size_t len, int final, linecut_fn cb, void *arg)
-{
-	size_t	used, outlen;
-
-	used = lc_decode((const unsigned char *)src, len, final, lc_out,
-	    &outlen);
-	outlen = lc_rstrip(lc_out, outlen);
-	lc_out[outlen] = '\0';
-	cb(lc_out, outlen, arg);
-	return used;
-}
-
-/* The held bytes, handed out as lc_emit does; a large buffer goes when
- * it empties, so one long line does not pin it. */
-static void
-lc_emit_held(struct linecut *lc, int final, linecut_fn cb, void *arg)
-{
-	size_t	used;
-
-	used = lc_emit(lc->buf, lc->len, final, cb, arg);
-	memmove(lc->buf, lc->buf + used, lc->len - used);
-	lc->len -= used;
-	lc->cut = !final;
-	if (lc->len == 0 && lc->cap > LINECUT_KEEP) {
-		free(lc->buf);
-		lc->buf = NULL;
-		lc->cap = 0;
-	}
-}
-
-/*
- * Keep len more bytes of an unfinished line (lc->len + len is at most
- * LINECUT_MAX).  Without memory for them the line is cut here: what is
- * held and the new bytes are handed out, so nothing is lost.
- */
-static void
-lc_hold(struct linecut *lc, const char *s, size_t len, linecut_fn cb,
-    void *arg)
+/* Room for want bytes: the buffer doubles, up to LINECUT_CAP. */
+static int
+lc_grow(struct linecut *lc, size_t want)
 {
 	size_t	 cap;
 	char	*buf;
 
-	if (lc->len + len > lc->cap) {
-		cap = lc->cap == 0 ? LINECUT_MIN : lc->cap;
-		while (cap < lc->len + len)
-			cap *= 2;
-		if (cap > LINECUT_MAX)
-			cap = LINECUT_MAX;
-		if ((buf = realloc(lc->buf, cap)) == NULL) {
-			if (lc->len > 0)
-				lc_emit_held(lc, 1, cb, arg);
-			(void)lc_emit(s, len, 1, cb, arg);
-			lc->cut = 1;
-			return;
-		}
-		lc->buf = buf;
-		lc->cap = cap;
-	}
-	memcpy(lc->buf + lc->len, s, len);
-	lc->len += len;
+	if (want <= lc->cap)
+		return 0;
+	cap = lc->cap == 0 ? LINECUT_MIN : lc->cap;
+	while (cap < want)
+		cap *= 2;
+	if (cap > LINECUT_CAP)
+		cap = LINECUT_CAP;
+	if (want > cap || (buf = realloc(lc->buf, cap)) == NULL)
+		return -1;
+	lc->buf = buf;
+	lc->cap = cap;
+	return 0;
 }
 
 /*
- * One line's bytes from this piece of output, ended when its '\n' came.
- * A line is cut only when it really goes on past LINECUT_MAX: a line of
- * exactly LINECUT_MAX bytes stays whole.  With nothing held, complete
- * lines and cut pieces go out straight from s, and only an unfinished
- * rest is copied.
+ * Without memory the line ends here, unmarked: what is held and p go out
+ * from a static buffer (a line is handed out and forgotten before the
+ * next is decoded), so nothing is lost.  The '\n' that ends the line
+ * then adds no empty one.
  */
 static void
-lc_segment(struct linecut *lc, const char *s, size_t seg, int ended,
+lc_short(struct linecut *lc, const char *p, size_t k, linecut_fn cb,
+    void *arg)
+{
+	static char	spare[LINECUT_CAP + LINECUT_MARK_LEN + 1];
+
+	if (lc->len > 0)
+		memcpy(spare, lc->buf, lc->len);
+	memcpy(spare + lc->len, p, k);
+	spare[lc->len + k] = '\0';
+	cb(spare, lc->len + k, arg);
+	lc->len = 0;
+	lc->cut = 1;
+}
+
+/*
+ * Hand out the line so far as a piece: the characters that fit before
+ * the mark within LINECUT_MAX, then " …".  The rest starts the next
+ * piece after "… ".
+ */
+static void
+lc_cut(struct linecut *lc, linecut_fn cb, void *arg)
+{
+	char	 tail[LINECUT_SLACK + 2 * LINECUT_MARK_LEN];
+	size_t	 at, n;
+
+	if (lc_grow(lc, LINECUT_CAP) == -1) {
+		lc_short(lc, "", 0, cb, arg);
+		return;
+	}
+	at = LINECUT_MAX - LINECUT_MARK_LEN;
+	if (at >= lc->len)
+		at = lc->len;
+	else
+		while (((unsigned char)lc->buf[at] & 0xc0) == 0x80)
+			at--;
+	n = lc->len - at;
+	memcpy(tail, lc->buf + at, n);
+	memcpy(lc->buf + at, LINECUT_MARK_END, LINECUT_MARK_LEN);
+	lc->buf[at + LINECUT_MARK_LEN] = '\0';
+	cb(lc->buf, at + LINECUT_MARK_LEN, arg);
+	memcpy(lc->buf, LINECUT_MARK_START, LINECUT_MARK_LEN);
+	memcpy(lc->buf + LINECUT_MARK_LEN, tail, n);
+	lc->len = LINECUT_MARK_LEN + n;
+	lc->cut = 1;
+}
+
+/*
+ * Append k bytes of whole characters.  Past LINECUT_MAX only blanks are
+ * held, and only a few: they may yet turn out to be trailing and go, so a
+ * line of LINECUT_MAX bytes and a "\r" stays whole.  Anything else there
+ * cuts the line first.
+ */
+static void
+lc_put(struct linecut *lc, const char *p, size_t k, linecut_fn cb,
+    void *arg)
+{
+	if (lc->len + k > LINECUT_MAX && (lc->len + k > LINECUT_MAX +
+	    LINECUT_SLACK || lc_rstrip(p, k) != 0))
+		lc_cut(lc, cb, arg);
+	if (lc_grow(lc, lc->len + k + 1) == -1) {
+		lc_short(lc, p, k, cb, arg);
+		return;
+	}
+	memcpy(lc->buf + lc->len, p, k);
+	lc->len += k;
+}
+
+/*
+ * The next byte of an unfinished sequence.  0 when it does not belong:
+ * the sequence so far is one U+FFFD, and the byte is read afresh.
+ */
+static int
+lc_cont(struct linecut *lc, unsigned char b, linecut_fn cb, void *arg)
+{
+	if (b < lc->lo || b > lc->hi) {
+		lc->nseq = 0;
+		lc_put(lc, LC_FFFD, 3, cb, arg);
+		return 0;
+	}
+	lc->seq[lc->nseq++] = b;
+	lc->lo = 0x80;
+	lc->hi = 0xbf;
+	if (lc->nseq == lc->need + 1) {
+		lc->nseq = 0;
+		lc_put(lc, (const char *)lc->seq, lc->need + 1, cb, arg);
+	}
+	return 1;
+}
+
+/*
+ * Decode a piece of a line (no '\n' in it), each maximal invalid
+ * subsequence as one U+FFFD (what bytes.decode("utf-8", "replace")
+ * gives).  ASCII goes in runs, as long as they fit below the cut.
+ */
+static void
+lc_decode(struct linecut *lc, const unsigned char *s, size_t n,
     linecut_fn cb, void *arg)
 {
-	size_t	take;
+	size_t	 i = 0, run;
 
-	if (lc->len == 0 && !lc->cut) {
-		while (seg > LINECUT_MAX) {
-			take = lc_emit(s, LINECUT_MAX, 0, cb, arg);
-			s += take;
-			seg -= take;
+	while (i < n) {
+		if (lc->nseq > 0) {
+			i += lc_cont(lc, s[i], cb, arg);
+			continue;
 		}
-		if (ended) {
-			(void)lc_emit(s, seg, 1, cb, arg);
-			return;
+		if (s[i] >= 0x80) {
+			if (lc_lead(s[i], &lc->need, &lc->lo, &lc->hi))
+				lc->seq[lc->nseq++] = s[i];
+			else
+				lc_put(lc, LC_FFFD, 3, cb, arg);
+			i++;
+			continue;
 		}
+		run = 1;
+		while (i + run < n && s[i + run] < 0x80 &&
+		    lc->len + run < LINECUT_MAX)
+			run++;
+		lc_put(lc, (const char *)s + i, run, cb, arg);
+		i += run;
 	}
-	while (seg > 0) {
-		if (lc->len == LINECUT_MAX)
-			lc_emit_held(lc, 0, cb, arg);
-		take = LINECUT_MAX - lc->len;
-		if (take > seg)
-			take = seg;
-		lc_hold(lc, s, take, cb, arg);
-		s += take;
-		seg -= take;
+}
+
+/* The line has ended (its '\n', or the end of output). */
+static void
+lc_end(struct linecut *lc, linecut_fn cb, void *arg)
+{
+	size_t	 n;
+
+	if (lc->nseq > 0) {
+		lc->nseq = 0;
+		lc_put(lc, LC_FFFD, 3, cb, arg);
 	}
-	/* A line already handed out whole, when memory was short, is not
-	 * followed by an empty one. */
-	if (ended && (lc->len > 0 || !lc->cut))
-		lc_emit_held(lc, 1, cb, arg);
-	if (ended)
-		lc->cut = 0;
+	/* A line handed out whole when memory was short adds no empty one. */
+	if (lc->len > 0 || !lc->cut) {
+		n = lc->buf == NULL ? 0 : lc_rstrip(lc->buf, lc->len);
+		if (lc->buf != NULL)
+			lc->buf[n] = '\0';
+		cb(lc->buf == NULL ? "" : lc->buf, n, arg);
+	}
+	lc->len = 0;
+	lc->cut = 0;
+	/* One long line does not pin a large buffer. */
+	if (lc->cap > LINECUT_KEEP) {
+		free(lc->buf);
+		lc->buf = NULL;
+		lc->cap = 0;
+	}
 }
 
 void
@@ -272,9 +291,11 @@ linecut_feed(struct linecut *lc, const char *data, size_t n, linecut_fn cb,
 	while (n > 0) {
 		nl = memchr(data, '\n', n);
 		seg = nl != NULL ? (size_t)(nl - data) : n;
-		lc_segment(lc, data, seg, nl != NULL, cb, arg);
-		if (nl != NULL)
+		lc_decode(lc, (const unsigned char *)data, seg, cb, arg);
+		if (nl != NULL) {
+			lc_end(lc, cb, arg);
 			seg++;
+		}
 		data += seg;
 		n -= seg;
 	}
@@ -283,8 +304,8 @@ linecut_feed(struct linecut *lc, const char *data, size_t n, linecut_fn cb,
 void
 linecut_flush(struct linecut *lc, linecut_fn cb, void *arg)
 {
-	if (lc->len > 0)
-		lc_emit_held(lc, 1, cb, arg);
+	if (lc->len > 0 || lc->nseq > 0)
+		lc_end(lc, cb, arg);
 	linecut_free(lc);
 }
 

@@ -7,10 +7,11 @@
  * fit before the end of the area starts again at offset 0.  An index of
  * record offsets, circular too, finds a seq in O(1).  The area and the
  * index grow as lines come, so an instance that never ran costs a few
- * words; lines leave only when cap newer ones have come (as the original's
- * deque did), or when memory cannot be had.  The area shrinks again once
- * short lines have replaced long ones.  seq counts lines from 0 for the
- * life of the supervisor and never goes back.
+ * words; lines leave when cap newer ones have come (as the original's
+ * deque did), when the area would pass max_bytes (so that long lines
+ * cannot take cap times their size), or when memory cannot be had.  The
+ * area shrinks again once short lines have replaced long ones.  seq
+ * counts lines from 0 for the life of the supervisor and never goes back.
  */
 #include <sys/time.h>
 
@@ -36,6 +37,7 @@ struct logring {
 	size_t		 icap;		/* entries in off */
 	size_t		 ihead;
 	size_t		 cap;		/* lines held at most */
+	size_t		 max_bytes;	/* dcap at most */
 	size_t		 count;		/* lines held */
 	uint64_t	 next_seq;
 };
@@ -48,13 +50,14 @@ static int	ring_resize(struct logring *, size_t);
 static int	ring_index_room(struct logring *);
 
 struct logring *
-logring_new(size_t cap)
+logring_new(size_t cap, size_t max_bytes)
 {
 	struct logring	*r;
 
 	if (cap == 0 || (r = calloc(1, sizeof(*r))) == NULL)
 		return NULL;
 	r->cap = cap;
+	r->max_bytes = max_bytes < RING_MAX ? max_bytes : RING_MAX;
 	return r;
 }
 
@@ -193,12 +196,15 @@ logring_push(struct logring *r, const struct timeval *tv, const char *text,
 			ring_drop(r);
 		else
 			goto lost;
-	/* A quarter more than needed: few copies while the ring fills. */
+	/* A quarter more than needed: few copies while the ring fills.  At
+	 * max_bytes the oldest lines make room. */
 	while (!ring_fits(r, need, &at)) {
 		want = r->used + need;
 		want = want + want / 4 + RING_PAGE - 1;
 		want -= want % RING_PAGE;
-		if (want <= RING_MAX && ring_resize(r, want) == 0)
+		if (want > r->max_bytes)
+			want = r->max_bytes;
+		if (want > r->dcap && ring_resize(r, want) == 0)
 			continue;
 		if (r->count == 0)
 			goto lost;
@@ -247,6 +253,19 @@ logring_get(const struct logring *r, uint64_t seq)
 	if (seq < logring_first_seq(r) || seq >= r->next_seq)
 		return NULL;
 	return (const char *)r->data + rec_at(r, seq) + REC_HDR;
+}
+
+size_t
+logring_bytes_from(const struct logring *r, uint64_t seq)
+{
+	size_t	 o;
+
+	if (seq < logring_first_seq(r))
+		seq = logring_first_seq(r);
+	if (seq >= r->next_seq)
+		return 0;
+	o = rec_at(r, seq);
+	return o < r->tail ? r->tail - o : r->dcap - o + r->tail;
 }
 
 size_t

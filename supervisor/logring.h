@@ -13,10 +13,12 @@ struct chanbuf;
 struct timeval;
 struct logring;
 
-struct logring	*logring_new(size_t cap);
+/* At most cap lines, in an area of at most max_bytes (records of the
+ * text and 13 bytes more). */
+struct logring	*logring_new(size_t cap, size_t max_bytes);
 void		 logring_free(struct logring *);
-/* Append a line, read at tv; it gets the next seq.  The oldest line goes
- * when cap are held. */
+/* Append a line, read at tv; it gets the next seq.  The oldest lines go
+ * when cap are held or the new one would not fit in max_bytes. */
 void		 logring_push(struct logring *, const struct timeval *tv,
 		    const char *text, size_t len);
 uint64_t	 logring_next_seq(const struct logring *);	/* seq of the next line */
@@ -31,9 +33,13 @@ const char	*logring_get(const struct logring *, uint64_t seq);
  * max_bytes of lines (at least one).  Returns the seq after the last line
  * encoded; from itself when there is nothing to encode.
  */
-/* Bytes allocated for the lines held (for tests and accounting). */
-size_t		 logring_memory(const struct logring *);
 uint64_t	 logring_encode(const struct logring *, uint64_t from,
 		    size_t max_bytes, struct chanbuf *);
+
+/* Bytes allocated for the lines held (for tests and accounting). */
+size_t		 logring_memory(const struct logring *);
+/* About the bytes the lines from seq on take (the waste at the area's end
+ * may be counted): cheap, for deciding when to ship. */
+size_t		 logring_bytes_from(const struct logring *, uint64_t seq);
 
 #endif

@@ -16,6 +16,9 @@
  *   FAKE_LINE_MS=N        wait N ms between those lines (default 0)
  *   FAKE_LINE_BATCH=N     print N lines each time (default 1)
  *   FAKE_BURST=N          once ready, print N lines "burst I" in one write
+ *   FAKE_NONL_BYTES=N     once ready (after the burst), print N bytes "n"
+ *                         with no newline, in writes of 64 KiB, then "\n"
+ *                         if FAKE_NONL_END=1
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -176,6 +179,28 @@ burst(long n)
 	free(buf);
 }
 
+/* One long line without its newline, as a runaway child prints it. */
+static void
+nonl(long n)
+{
+	static char	 buf[65536];
+	size_t		 chunk;
+	ssize_t		 w;
+
+	memset(buf, 'n', sizeof(buf));
+	while (n > 0) {
+		chunk = (size_t)n < sizeof(buf) ? (size_t)n : sizeof(buf);
+		if ((w = write(STDERR_FILENO, buf, chunk)) <= 0) {
+			if (w == -1 && errno == EINTR)
+				continue;
+			return;
+		}
+		n -= w;
+	}
+	if (env_long("FAKE_NONL_END", 0) == 1)
+		(void)write(STDERR_FILENO, "\n", 1);
+}
+
 static void
 answer(int fd, int ready)
 {
@@ -277,6 +302,7 @@ main(int argc, char *argv[])
 			say('I', "srv  llama_server: listening on http://%s:%d",
 			    host, port);
 			burst(env_long("FAKE_BURST", 0));
+			nonl(env_long("FAKE_NONL_BYTES", 0));
 			if ((path = getenv("FAKE_SCRIPT")) != NULL)
 				sc.f = fopen(path, "r");
 			sc.lines = env_long("FAKE_LINES", 0);

@@ -1,7 +1,8 @@
 #!/bin/sh
 # faults.sh: apid killed with requests in flight; config.json that cannot
 # be written, also for a start; LOG_DIR on a full file system; a child that
-# floods its output.
+# floods its output; a child that writes 50 MB without a newline (bounded
+# memory, log files rotated at LOG_FILE_MAX_MB, lines cut at 16 KiB).
 . "$(dirname "$0")/lib.sh"
 WS=$top_builddir/tests/helpers/wsclient
 
@@ -127,7 +128,8 @@ expect_code 200 "flood start"
 wait_until status_is "$ID" running || fail "the flooding child never ran"
 # The API answers promptly all along.
 SLOW=0
-big() { [ "$(cat logs/flood_*.log | wc -c)" -ge 100000000 ]; }
+# Rotated at 100 MiB: the pieces count too.
+big() { [ "$(find logs -name 'flood_*' -printf '%s\n' | awk '{ t += $1 } END { print t + 0 }')" -ge 100000000 ]; }
 END=$(( $(date +%s) + 120 ))
 while ! big; do
 	[ "$(date +%s)" -lt "$END" ] || fail "the flood did not reach the log file in time"
@@ -142,6 +144,68 @@ api GET "/instances/$ID"
 [ "$(jqb .status)" = running ] || fail "the flooding child is not running: $BODY"
 stop_daemon TERM
 pass "100 MB of output: the child never blocks, the API never stalls"
+
+# --- 50 MB without a newline, then lots of lines, into 1 MiB log files --
+# No file in LOG_DIR ever passes 1 MiB, at most 2 rotated pieces remain
+# beside the file, the supervisor's memory stays bounded (it took 125 MB
+# when a partial line could fill the ring), the files are not
+# world-readable, and the API gets the long line in marked pieces.
+PORT=
+RL=$TMP/rotlogs
+LOG_DIR=$RL LOG_FILE_MAX_MB=1 LOG_FILE_KEEP=2 start_daemon
+create_fake huge 'FAKE_NONL_BYTES=50000000 FAKE_NONL_END=1 FAKE_LINES=30000 FAKE_LINE_BATCH=500'
+HUGE=$ID
+api POST "/instances/$HUGE/start"
+expect_code 200 "start of the long-line writer"
+# The peak: the daemon was started for this case.
+hwm_kb() { awk '/^VmHWM:/ { print $2 }' "/proc/$DAEMON_PID/status"; }
+largest() { find "$RL" -type f -printf '%s\n' | sort -n | tail -n 1; }
+done_huge() { grep -q "fake line 29999 " "$RL"/huge_*.log; }
+MAXFILE=0
+END=$(( $(date +%s) + 120 ))
+while ! done_huge; do
+	[ "$(date +%s)" -lt "$END" ] || fail "the long line and the lines after it never reached the log"
+	F=$(largest)
+	[ -n "$F" ] && [ "$F" -gt "$MAXFILE" ] && MAXFILE=$F
+	sleep 0.05
+done
+F=$(largest)
+[ "$F" -gt "$MAXFILE" ] && MAXFILE=$F
+MAXRSS=$(hwm_kb)
+[ "$MAXFILE" -le 1048576 ] || fail "a log file reached $MAXFILE bytes, over LOG_FILE_MAX_MB=1"
+ls "$RL" >"$TMP/logs.list"
+NFILES=$(grep -c '^huge_' "$TMP/logs.list")
+[ "$NFILES" = 3 ] || fail "want huge_T.log, .1 and .2: $(cat "$TMP/logs.list")"
+grep '^huge_' "$TMP/logs.list" | grep -Eqv '^huge_[0-9]+\.log(\.[12])?$' &&
+    fail "unexpected names: $(cat "$TMP/logs.list")"
+MODE=$(stat -c %a "$RL"/huge_*.log)
+case $MODE in *[1-7]) fail "log file mode $MODE: readable by others" ;; esac
+if ! ldd "$SOLAR_HOST" | grep -q libasan; then
+	[ "$MAXRSS" -lt 32768 ] || fail "the supervisor reached $MAXRSS kB during a 50 MB line"
+fi
+echo "supervisor's peak RSS (VmHWM) after the 50 MB line: $MAXRSS kB; largest file $MAXFILE bytes"
+api GET "/instances/$HUGE"
+[ "$(jqb .status)" = running ] || fail "the long-line writer is not running: $BODY"
+
+# A line of 100,000 bytes: 7 pieces of at most 16 KiB, marked, which
+# joined give the line back.
+create_fake pieces 'FAKE_NONL_BYTES=100000 FAKE_NONL_END=1 FAKE_LINES=1'
+api POST "/instances/$ID/start"
+wait_until grep -q "fake line 0 " "$RL"/pieces_*.log || fail "no line after the long one"
+"$WS" -k "$KEY" -n 12 -t 20 "$PORT" "/instances/$ID/logs?since=0" >"$TMP/pieces.ws" ||
+    fail "history of the long line: $(tail -c 300 "$TMP/pieces.ws")"
+jq -r .line "$TMP/pieces.ws" | sed -n '5,11p' >"$TMP/pieces"
+LC_ALL=C awk '
+	{ if (length($0) > 16384) bad = bad " long:" NR }
+	NR == 1 && !/^n+ \342\200\246$/ { bad = bad " first" }
+	NR > 1 && NR < 7 && !/^\342\200\246 n+ \342\200\246$/ { bad = bad " mid:" NR }
+	NR == 7 && !/^\342\200\246 n+$/ { bad = bad " last" }
+	{ gsub(/[^n]/, ""); total += length($0) }
+	END { if (NR != 7 || total != 100000 || bad != "") {
+		print NR, total, bad; exit 1 } }' "$TMP/pieces" ||
+    fail "pieces of the long line: $(LC_ALL=C awk '{ print length($0) }' "$TMP/pieces" | tr '\n' ' ')"
+stop_daemon TERM
+pass "50 MB without a newline: bounded memory, 1 MiB files, 2 kept, marked pieces"
 
 # --- LOG_DIR on a full file system --------------------------------------
 if [ "$(id -u)" != 0 ] || ! unshare -m true 2>/dev/null; then

@@ -728,6 +728,50 @@ case_alias_control_chars() {
 }
 run alias_control_chars
 
+# The daemon's own log names the alias: a newline in it would forge a
+# line, an ESC would reach the terminal of whoever reads it.
+case_alias_controls_in_log() {
+	VALID=1
+	create 'esc\nsolar-host: forged\u001b[31m'
+	grep -qF 'esc\nsolar-host: forged\x1b[31m) created' "$TMP/stderr" ||
+	    fail "$CASE: not escaped: $(grep -a -A 1 'esc' "$TMP/stderr" | tail -n 2)"
+	grep -q '^solar-host: forged' "$TMP/stderr" &&
+	    fail "$CASE: a forged line reached the log"
+	LC_ALL=C grep -q "$(printf '\033')" "$TMP/stderr" &&
+	    fail "$CASE: an ESC reached the log"
+	api DELETE "/instances/$ID"
+	expect_code 200 "$CASE: delete"
+}
+run alias_controls_in_log
+
+# A hard link planted where a start's log file goes (the name has the
+# start's second: every second of the next minute is taken) is refused,
+# its target untouched, and the start fails naming the file.
+case_log_hard_link() {
+	VALID=1
+	create hardlink
+	mkdir -p logs
+	: >"$TMP/precious"
+	_now=$(date +%s)
+	for _t in $(seq "$_now" $((_now + 60))); do
+		ln "$TMP/precious" "logs/hardlink_$_t.log" ||
+		    fail "$CASE: cannot link"
+	done
+	api POST "/instances/$ID/start"
+	wait_until status_is "$ID" failed ||
+	    fail "$CASE: not failed: $(field "$ID" .)"
+	_msg=$(field "$ID" .error_message)
+	case $_msg in
+	*refusing*logs/hardlink_*.log*link*) ;;
+	*) fail "$CASE: error_message: $_msg" ;;
+	esac
+	[ ! -s "$TMP/precious" ] || fail "$CASE: the link's target was written"
+	rm -f logs/hardlink_*.log
+	api DELETE "/instances/$ID"
+	expect_code 200 "$CASE: delete"
+}
+run log_hard_link
+
 case_alias_characters_not_bytes() {
 	# 4096 two-byte characters are 4096 characters; one more is too many.
 	VALID=1

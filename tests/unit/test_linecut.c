@@ -41,6 +41,10 @@ static void	test_split_anywhere(void);
 static void	test_empty_lines(void);
 static void	test_long_lines(void);
 static void	test_long_invalid(void);
+static void	test_long_run(void);
+static int	pieces_are(const struct lines *, size_t, const char *,
+		    size_t);
+static void	count_piece(const char *, size_t, void *);
 static void	test_flush(void);
 static void	test_fixture(void);
 static void	test_held_memory(void);
@@ -273,90 +277,180 @@ test_empty_lines(void)
 	lines_free(&l);
 }
 
+/*
+ * Lines from, onwards, are the pieces of one cut line whose text is want:
+ * each at most LINECUT_MAX bytes, marked at every cut, and joined without
+ * the marks they give want back.
+ */
+static int
+pieces_are(const struct lines *l, size_t from, const char *want,
+    size_t wantlen)
+{
+	size_t	 i, off = 0, a, b;
+
+	for (i = from; i < l->n; i++) {
+		a = i > from ? LINECUT_MARK_LEN : 0;
+		b = i + 1 < l->n ? LINECUT_MARK_LEN : 0;
+		if (l->len[i] > LINECUT_MAX || l->len[i] < a + b)
+			return 0;
+		if (a > 0 && memcmp(l->v[i], "\xe2\x80\xa6 ", a) != 0)
+			return 0;
+		if (b > 0 && memcmp(l->v[i] + l->len[i] - b, " \xe2\x80\xa6",
+		    b) != 0)
+			return 0;
+		if (off + l->len[i] - a - b > wantlen ||
+		    memcmp(l->v[i] + a, want + off, l->len[i] - a - b) != 0)
+			return 0;
+		off += l->len[i] - a - b;
+	}
+	return off == wantlen;
+}
+
 static void
 test_long_lines(void)
 {
 	struct lines	 l;
 	char		*buf;
-	size_t		 n, steps[] = { 1 << 20, 4096, 7 }, s;
+	size_t		 n, steps[] = { 1 << 20, 4096, 7, 1 }, s;
 
 	memset(&l, 0, sizeof(l));
 	if ((buf = malloc(4 * LINECUT_MAX)) == NULL)
 		exit(2);
 	for (s = 0; s < sizeof(steps) / sizeof(steps[0]); s++) {
-		/* Exactly the limit: still one line. */
+		/* Exactly the limit: still one line, also before "\r\n". */
 		memset(buf, 'a', LINECUT_MAX);
-		buf[LINECUT_MAX] = '\n';
-		feed_all(buf, LINECUT_MAX + 1, steps[s], &l);
+		memcpy(buf + LINECUT_MAX, "\r\n", 2);
+		feed_all(buf, LINECUT_MAX + 2, steps[s], &l);
 		CHECK(l.n == 1);
 		CHECK(line_is_run(&l, 0, 'a', LINECUT_MAX));
 		lines_free(&l);
 
-		/* One byte over: cut, and continued. */
+		/* One byte over: cut, marked, and continued. */
 		memset(buf, 'a', LINECUT_MAX + 1);
 		buf[LINECUT_MAX + 1] = '\n';
 		memcpy(buf + LINECUT_MAX + 2, "next\n", 5);
 		feed_all(buf, LINECUT_MAX + 7, steps[s], &l);
 		CHECK(l.n == 3);
-		CHECK(line_is_run(&l, 0, 'a', LINECUT_MAX));
-		CHECK(line_is(&l, 1, "a", 1));
+		CHECK(l.n == 3 && l.len[0] == LINECUT_MAX);
+		CHECK(l.n == 3 && memcmp(l.v[1], "\xe2\x80\xa6 aaaaa", 9) == 0 &&
+		    l.len[1] == 9);
 		CHECK(line_is(&l, 2, "next", 4));
+		l.n = 2;
+		CHECK(pieces_are(&l, 0, buf, LINECUT_MAX + 1));
+		l.n = 3;
 		lines_free(&l);
 
-		/* A euro sign across the limit goes whole to the next. */
-		memset(buf, 'a', LINECUT_MAX - 1);
-		memcpy(buf + LINECUT_MAX - 1, "\xe2\x82\xac" "b\n", 5);
-		feed_all(buf, LINECUT_MAX + 4, steps[s], &l);
+		/* A euro sign across the cut goes whole to the next piece. */
+		n = LINECUT_MAX - LINECUT_MARK_LEN - 1;
+		memset(buf, 'a', n);
+		memcpy(buf + n, "\xe2\x82\xac", 3);
+		memset(buf + n + 3, 'b', 10);
+		buf[n + 13] = '\n';
+		feed_all(buf, n + 14, steps[s], &l);
 		CHECK(l.n == 2);
-		CHECK(line_is_run(&l, 0, 'a', LINECUT_MAX - 1));
-		CHECK(line_is(&l, 1, S("\xe2\x82\xac" "b")));
+		CHECK(l.n == 2 && l.len[0] == n + LINECUT_MARK_LEN);
+		CHECK(l.n == 2 && memcmp(l.v[1], "\xe2\x80\xa6 \xe2\x82\xac"
+		    "bbbbbbbbbb", 17) == 0);
+		CHECK(pieces_are(&l, 0, buf, n + 13));
 		lines_free(&l);
 
-		/* Several pieces; each is stripped on its own. */
+		/* Several pieces; blanks inside are kept, trailing ones go. */
 		n = 3 * LINECUT_MAX + 5;
 		memset(buf, 'x', n);
 		memset(buf + LINECUT_MAX - 6, ' ', 10);
-		buf[n] = '\n';
-		feed_all(buf, n + 1, steps[s], &l);
+		memset(buf + n, ' ', 100);
+		buf[n + 100] = '\n';
+		feed_all(buf, n + 101, steps[s], &l);
 		CHECK(l.n == 4);
-		CHECK(line_is_run(&l, 0, 'x', LINECUT_MAX - 6));
-		CHECK(l.n == 4 && l.len[1] == LINECUT_MAX &&
-		    memcmp(l.v[1], "    xx", 6) == 0);
-		CHECK(line_is_run(&l, 2, 'x', LINECUT_MAX));
-		CHECK(line_is_run(&l, 3, 'x', 5));
+		CHECK(pieces_are(&l, 0, buf, n));
 		lines_free(&l);
 	}
 	free(buf);
 }
 
-/* Pieces are counted in input bytes; the text handed out may triple. */
+/* Pieces are counted in bytes as stored: U+FFFD is 3 of them. */
 static void
 test_long_invalid(void)
 {
 	struct lines	 l;
-	char		*buf;
-	size_t		 n = 3 * LINECUT_MAX + 100, i, j, s, bad = 0;
+	char		*buf, *want;
+	size_t		 n = 3 * LINECUT_MAX + 100, i, s;
 
 	memset(&l, 0, sizeof(l));
-	if ((buf = malloc(n + 1)) == NULL)
+	if ((buf = malloc(n + 1)) == NULL || (want = malloc(3 * n)) == NULL)
 		exit(2);
 	memset(buf, '\xff', n);
 	buf[n] = '\n';
-	/* Pieces held, and pieces straight from the input. */
+	for (i = 0; i < n; i++)
+		memcpy(want + 3 * i, FFFD, 3);
 	for (s = 0; s < 2; s++) {
 		feed_all(buf, n + 1, s == 0 ? 5000 : n + 1, &l);
-		CHECK(l.n == 4);
-		for (i = 0; i < l.n; i++) {
-			if (l.len[i] != 3 * (i < 3 ? LINECUT_MAX : 100))
-				bad++;
-			for (j = 0; j + 3 <= l.len[i]; j += 3)
-				if (memcmp(l.v[i] + j, FFFD, 3) != 0)
-					bad++;
-		}
-		CHECK(bad == 0);
+		CHECK(l.n == 10);
+		CHECK(pieces_are(&l, 0, want, 3 * n));
 		CHECK(l.unterminated == 0);
 		lines_free(&l);
 	}
+	free(want);
+	free(buf);
+}
+
+/*
+ * 50 MB without a newline, in pipe-sized reads: pieces come as it goes,
+ * and the linecut never holds more than one piece.
+ */
+struct runstat {
+	size_t	 n;
+	size_t	 bytes;
+	size_t	 bad;
+};
+
+static void
+count_piece(const char *line, size_t len, void *arg)
+{
+	struct runstat	*rs = arg;
+	size_t		 i, a;
+
+	a = rs->n > 0 ? LINECUT_MARK_LEN : 0;
+	if (len > LINECUT_MAX || (a > 0 && memcmp(line, "\xe2\x80\xa6 ",
+	    a) != 0))
+		rs->bad++;
+	for (i = a; i < len; i++)
+		if (line[i] != 'z')
+			break;
+	/* Every piece but the last ends with its mark. */
+	if (i < len && (len - i != LINECUT_MARK_LEN ||
+	    memcmp(line + i, " \xe2\x80\xa6", LINECUT_MARK_LEN) != 0))
+		rs->bad++;
+	rs->bytes += i - a;
+	rs->n++;
+}
+
+static void
+test_long_run(void)
+{
+	struct linecut	 lc;
+	struct runstat	 rs;
+	char		*buf;
+	size_t		 total = 50 * 1000 * 1000, off, maxcap = 0;
+
+	memset(&rs, 0, sizeof(rs));
+	if ((buf = malloc(65536)) == NULL)
+		exit(2);
+	memset(buf, 'z', 65536);
+	linecut_init(&lc);
+	for (off = 0; off < total; off += 65536) {
+		linecut_feed(&lc, buf, total - off < 65536 ? total - off :
+		    65536, count_piece, &rs);
+		if (lc.cap > maxcap)
+			maxcap = lc.cap;
+	}
+	CHECK(maxcap <= LINECUT_CAP);
+	CHECK(lc.len <= LINECUT_MAX);
+	linecut_flush(&lc, count_piece, &rs);
+	CHECK(rs.bad == 0);
+	CHECK(rs.bytes == total);
+	CHECK(rs.n == total / (LINECUT_MAX - 2 * LINECUT_MARK_LEN) + 1);
+	CHECK(lc.buf == NULL);
 	free(buf);
 }
 
@@ -494,8 +588,9 @@ test_fixture(void)
 }
 
 /*
- * Only an unfinished line is held, in a buffer as large as it needs; a
- * large one goes when its line ends, and a flush leaves nothing.
+ * Only the line being read is held, in a buffer as large as it needs and
+ * never more than LINECUT_CAP; a large one goes when its line ends, and a
+ * flush leaves nothing.
  */
 static void
 test_held_memory(void)
@@ -509,14 +604,14 @@ test_held_memory(void)
 		exit(2);
 	linecut_init(&lc);
 	linecut_feed(&lc, S("one\ntwo\n"), collect, &l);
-	CHECK(l.n == 2 && lc.len == 0 && lc.buf == NULL);
+	CHECK(l.n == 2 && lc.len == 0 && lc.cap == LINECUT_MIN);
 	linecut_feed(&lc, S("three\nfo"), collect, &l);
 	CHECK(l.n == 3 && lc.len == 2 && lc.cap == LINECUT_MIN);
 	memset(buf, 'u', LINECUT_MAX - 2);
 	linecut_feed(&lc, buf, LINECUT_MAX - 2, collect, &l);
-	CHECK(l.n == 3 && lc.len == LINECUT_MAX && lc.cap == LINECUT_MAX);
+	CHECK(l.n == 3 && lc.len == LINECUT_MAX && lc.cap <= LINECUT_CAP);
 	linecut_feed(&lc, S("\nfive\n"), collect, &l);
-	CHECK(l.n == 5 && lc.len == 0 && lc.buf == NULL);
+	CHECK(l.n == 5 && lc.len == 0 && lc.cap == LINECUT_MIN);
 	CHECK(l.n == 5 && l.len[3] == LINECUT_MAX &&
 	    memcmp(l.v[3], "fouuu", 5) == 0);
 	CHECK(line_is(&l, 4, "five", 4));
@@ -537,6 +632,7 @@ main(void)
 	test_empty_lines();
 	test_long_lines();
 	test_long_invalid();
+	test_long_run();
 	test_flush();
 	test_fixture();
 	test_held_memory();

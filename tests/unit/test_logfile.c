@@ -1,4 +1,5 @@
-/* test_logfile.c: names, hostile aliases, the directory, appending. */
+/* test_logfile.c: names, hostile aliases, the directory, appending,
+ * links refused, rotation by size. */
 #include <sys/types.h>
 #include <sys/stat.h>
 
@@ -24,6 +25,11 @@ static void	test_hostile(void);
 static void	test_dir(void);
 static void	test_append(void);
 static void	test_nofollow(void);
+static void	test_hardlink(void);
+static void	test_rotate(void);
+static void	test_rotate_none(void);
+static size_t	file_size(const char *);
+static int	files_in(const char *, size_t *);
 
 static int
 exists(const char *path)
@@ -155,7 +161,7 @@ test_dir(void)
 	CHECK(stat(dir, &st) == 0 && S_ISDIR(st.st_mode) &&
 	    (st.st_mode & 07777) == 0755);
 	CHECK(fd != -1 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-	    (st.st_mode & 07777) == 0644);
+	    (st.st_mode & 07777) == 0640);
 	CHECK(fd != -1 && (fcntl(fd, F_GETFD) & FD_CLOEXEC) != 0);
 	CHECK(fd != -1 && (fcntl(fd, F_GETFL) & O_APPEND) != 0);
 	if (fd != -1)
@@ -235,6 +241,159 @@ test_nofollow(void)
 	    strstr(err, path) != NULL);
 }
 
+/* A hard link to a file elsewhere is refused, the file left alone; so is
+ * a FIFO, without blocking. */
+static void
+test_hardlink(void)
+{
+	char	 dir[128], path[192], target[192], err[256];
+	int	 fd;
+
+	snprintf(dir, sizeof(dir), "%s/logs", tmp);
+	snprintf(path, sizeof(path), "%s/hard_1.log", dir);
+	snprintf(target, sizeof(target), "%s/precious", tmp);
+	if ((fd = open(target, O_WRONLY | O_CREAT, 0600)) == -1)
+		exit(2);
+	close(fd);
+	CHECK(link(target, path) == 0);
+	err[0] = '\0';
+	fd = logfile_open(dir, path, err, sizeof(err));
+	CHECK(fd == -1);
+	if (fd != -1)
+		close(fd);
+	CHECK(strstr(err, "refusing") != NULL && strstr(err, path) != NULL &&
+	    strstr(err, "link") != NULL);
+	CHECK(file_size(target) == 0);
+	CHECK(unlink(path) == 0 && unlink(target) == 0);
+
+	snprintf(path, sizeof(path), "%s/fifo_1.log", dir);
+	CHECK(mkfifo(path, 0600) == 0);
+	err[0] = '\0';
+	fd = logfile_open(dir, path, err, sizeof(err));
+	CHECK(fd == -1);
+	if (fd != -1)
+		close(fd);
+	CHECK(unlink(path) == 0);
+}
+
+static size_t
+file_size(const char *path)
+{
+	struct stat	st;
+
+	return lstat(path, &st) == 0 ? (size_t)st.st_size : (size_t)-1;
+}
+
+/* The number of files in dir, and the size of the largest. */
+static int
+files_in(const char *dir, size_t *largest)
+{
+	DIR		*d;
+	struct dirent	*de;
+	char		 path[1024];
+	int		 n = 0;
+
+	*largest = 0;
+	if ((d = opendir(dir)) == NULL)
+		return -1;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.')
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
+		if (file_size(path) > *largest)
+			*largest = file_size(path);
+		n++;
+	}
+	closedir(d);
+	return n;
+}
+
+/*
+ * A cap of 1,000 bytes, 2 pieces kept: short writes, then one of 2,600
+ * bytes without a newline.  No file ever passes the cap, at most 3 files
+ * exist, they are named path, path.1, path.2 and, read oldest first,
+ * hold the end of what was written.  Then an outside rotation and a
+ * reopen: the writes go to a new file by the old name.
+ */
+static void
+test_rotate(void)
+{
+	struct logfile	 lf;
+	struct stat	 st;
+	char		 dir[128], err[256], name[256], big[2600], *all, *got;
+	size_t		 largest, off = 0, i;
+	int		 n;
+
+	snprintf(dir, sizeof(dir), "%s/rot", tmp);
+	if ((all = malloc(10000)) == NULL)
+		exit(2);
+	CHECK(logfile_start(&lf, dir, "r", 7, 1000, 2, err,
+	    sizeof(err)) == 0);
+	for (i = 0; i < 10; i++) {
+		n = snprintf(all + off, 400, "%0349zu\n", i);
+		CHECK(logfile_write(&lf, all + off, (size_t)n, err,
+		    sizeof(err)) == 0);
+		off += (size_t)n;
+		CHECK(files_in(dir, &largest) <= 3 && largest <= 1000);
+	}
+	memset(big, 'L', sizeof(big));
+	memcpy(all + off, big, sizeof(big));
+	CHECK(logfile_write(&lf, big, sizeof(big), err, sizeof(err)) == 0);
+	off += sizeof(big);
+	n = files_in(dir, &largest);
+	CHECK(n == 3 && largest == 1000);
+	/* 6,100 bytes: two full pieces and 100 in the file. */
+	snprintf(name, sizeof(name), "%s.2", lf.path);
+	got = slurp(name);
+	CHECK(got != NULL && strlen(got) == 1000 &&
+	    memcmp(got, all + off - 2100, 1000) == 0);
+	snprintf(name, sizeof(name), "%s.1", lf.path);
+	got = slurp(name);
+	CHECK(got != NULL && strlen(got) == 1000 &&
+	    memcmp(got, all + off - 1100, 1000) == 0);
+	CHECK(stat(name, &st) == 0 && (st.st_mode & 07777) == 0640);
+	got = slurp(lf.path);
+	CHECK(got != NULL && strlen(got) == 100 &&
+	    memcmp(got, all + off - 100, 100) == 0);
+	snprintf(name, sizeof(name), "%s/r_7.log.3", dir);
+	CHECK(!exists(name));
+
+	/* logrotate(8) moved it away; SIGHUP reopens by name. */
+	snprintf(name, sizeof(name), "%s.old", lf.path);
+	CHECK(rename(lf.path, name) == 0);
+	CHECK(logfile_reopen(&lf, err, sizeof(err)) == 0);
+	CHECK(logfile_write(&lf, "after\n", 6, err, sizeof(err)) == 0);
+	CHECK_STR(slurp(lf.path), "after\n");
+	CHECK(file_size(name) == 100);
+	logfile_close(&lf);
+	CHECK(lf.fd == -1 && lf.path == NULL);
+	free(all);
+}
+
+/* LOG_FILE_KEEP=0: the file starts again, nothing else is kept. */
+static void
+test_rotate_none(void)
+{
+	struct logfile	 lf;
+	char		 dir[128], err[256], buf[3500];
+	size_t		 largest;
+
+	snprintf(dir, sizeof(dir), "%s/rot0", tmp);
+	memset(buf, 'n', sizeof(buf));
+	CHECK(logfile_start(&lf, dir, "z", 9, 1000, 0, err,
+	    sizeof(err)) == 0);
+	CHECK(logfile_write(&lf, buf, sizeof(buf), err, sizeof(err)) == 0);
+	CHECK(files_in(dir, &largest) == 1 && largest == 500);
+	logfile_close(&lf);
+
+	/* A file that cannot be opened: the start says which and why. */
+	err[0] = '\0';
+	CHECK(logfile_start(&lf, "/proc/no/such", "z", 9, 1000, 0, err,
+	    sizeof(err)) == -1);
+	CHECK(strstr(err, "/proc/no/such") != NULL);
+	logfile_close(&lf);
+}
+
 int
 main(void)
 {
@@ -252,6 +411,9 @@ main(void)
 	test_dir();
 	test_append();
 	test_nofollow();
+	test_hardlink();
+	test_rotate();
+	test_rotate_none();
 	CHECK(count_fds() == fds);
 	rm_tree(tmp);
 	T_DONE();

@@ -25,6 +25,7 @@ static void	test_count(void);
 static void	test_mixed(void);
 static void	test_encode(void);
 static void	test_memory(void);
+static void	test_byte_bound(void);
 
 /* Line seq's length: mostly a few hundred bytes, now and then 0 or BIG. */
 static size_t
@@ -143,8 +144,8 @@ test_empty(void)
 	struct chanbuf	 b;
 	uint64_t	 first, count;
 
-	CHECK(logring_new(0) == NULL);
-	if ((r = logring_new(10)) == NULL)
+	CHECK(logring_new(0, SIZE_MAX) == NULL);
+	if ((r = logring_new(10, SIZE_MAX)) == NULL)
 		exit(2);
 	CHECK(logring_first_seq(r) == 0 && logring_next_seq(r) == 0);
 	CHECK(logring_get(r, 0) == NULL);
@@ -164,7 +165,7 @@ test_count(void)
 	struct logring	*r;
 	uint64_t	 seq;
 
-	if ((r = logring_new(3)) == NULL)
+	if ((r = logring_new(3, SIZE_MAX)) == NULL)
 		exit(2);
 	for (seq = 0; seq < 5; seq++)
 		push(r, seq);
@@ -182,7 +183,7 @@ test_mixed(void)
 	uint64_t	 seq;
 	size_t		 bad = 0;
 
-	if ((r = logring_new(200)) == NULL)
+	if ((r = logring_new(200, SIZE_MAX)) == NULL)
 		exit(2);
 	for (seq = 0; seq < 20000; seq++) {
 		push(r, seq);
@@ -206,7 +207,7 @@ test_encode(void)
 	uint64_t	 seq, from, first, count, next;
 	size_t		 bad = 0, batches = 0;
 
-	if ((r = logring_new(300)) == NULL)
+	if ((r = logring_new(300, SIZE_MAX)) == NULL)
 		exit(2);
 	for (seq = 0; seq < 1000; seq++)
 		push(r, seq);
@@ -248,7 +249,7 @@ test_memory(void)
 	char		 text[BIG];
 	size_t		 i;
 
-	if ((r = logring_new(1000)) == NULL)
+	if ((r = logring_new(1000, SIZE_MAX)) == NULL)
 		exit(2);
 	memset(text, 'm', sizeof(text));
 	for (i = 0; i < 3000; i++)
@@ -267,6 +268,53 @@ test_memory(void)
 	logring_free(r);
 }
 
+/*
+ * Lines of 16 KiB, 1,000 of them, into a ring of 1,000 lines and 256 KiB:
+ * the area stays within its bytes, the newest lines are held whole, and
+ * the seq counts every line.  Short lines after them fill it up to the
+ * line count again.
+ */
+static void
+test_byte_bound(void)
+{
+	struct logring	*r;
+	struct timeval	 tv = { 1795000000, 0 };
+	char		 text[16 * 1024];
+	size_t		 i, bound = 256 * 1024, most = 0;
+
+	if ((r = logring_new(1000, bound)) == NULL)
+		exit(2);
+	memset(text, 'b', sizeof(text));
+	for (i = 0; i < 1000; i++) {
+		text[0] = (char)('0' + i % 10);
+		logring_push(r, &tv, text, sizeof(text));
+		if (logring_memory(r) > most)
+			most = logring_memory(r);
+	}
+	CHECK(most <= bound + 1000 * sizeof(uint32_t));
+	CHECK(logring_next_seq(r) == 1000);
+	CHECK(logring_next_seq(r) - logring_first_seq(r) >= 14);
+	CHECK(logring_next_seq(r) - logring_first_seq(r) <= 16);
+	CHECK(logring_get(r, 999) != NULL && logring_get(r, 999)[0] == '9' &&
+	    strlen(logring_get(r, 999)) == sizeof(text));
+	CHECK(logring_get(r, 900) == NULL);
+	CHECK(logring_bytes_from(r, 999) == sizeof(text) + 13);
+	CHECK(logring_bytes_from(r, 0) >= 14 * (sizeof(text) + 13));
+	CHECK(logring_bytes_from(r, 1000) == 0);
+	for (i = 0; i < 1000; i++)
+		logring_push(r, &tv, text, 100);
+	CHECK(logring_first_seq(r) == 1000 && logring_next_seq(r) == 2000);
+	CHECK(logring_memory(r) <= bound + 1000 * sizeof(uint32_t));
+	/* A line larger than the whole area is lost, and its seq shows it. */
+	logring_free(r);
+	if ((r = logring_new(10, 4096)) == NULL)
+		exit(2);
+	logring_push(r, &tv, text, 100);
+	logring_push(r, &tv, text, 5000);
+	CHECK(logring_next_seq(r) == 2 && logring_get(r, 1) == NULL);
+	logring_free(r);
+}
+
 int
 main(void)
 {
@@ -275,5 +323,6 @@ main(void)
 	test_mixed();
 	test_encode();
 	test_memory();
+	test_byte_bound();
 	T_DONE();
 }
