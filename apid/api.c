@@ -20,7 +20,8 @@
 #include "proto.h"
 #include "strbuf.h"
 
-static void
+/* {"detail": entries}; also for a refusal the supervisor sends (request.c). */
+void
 api_422(struct evhttp_request *req, json_t *detail)
 {
 	struct strbuf	 sb;

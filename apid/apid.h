@@ -14,6 +14,7 @@ struct event;
 struct instance;
 struct strbuf;
 struct cache;
+struct json_t;
 
 struct apid {
 	struct event_base	*base;
@@ -74,6 +75,7 @@ void	http_reply_json(struct evhttp_request *, int code, const char *body);
 void	http_reply_jsonn(struct evhttp_request *, int code, const char *body,
 	    size_t len);
 void	http_reply_detail(struct evhttp_request *, int code, const char *detail);
+void	api_422(struct evhttp_request *, struct json_t *detail);
 struct evbuffer;
 void	http_reply_buffer(struct evhttp_request *, int code, struct evbuffer *);
 

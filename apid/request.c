@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include <event2/http.h>
+#include <jansson.h>
 
 #include "apid.h"
 #include "channel.h"
@@ -104,9 +105,38 @@ reply_failed(struct pending *p, const char *message)
 	free(detail);
 }
 
+/* The supervisor judged a field apid cannot (a path against MODEL_DIRS):
+ * the same value_error entry apid's own validation would give. */
+static void
+reply_invalid(struct pending *p, const char *why, const char *field,
+    const char *input)
+{
+	json_t	*detail;
+	char	*msg;
+
+	if (why == NULL || field == NULL || input == NULL) {
+		http_reply_detail(p->req, 500, "malformed refusal");
+		return;
+	}
+	if (asprintf(&msg, "Value error, %s", why) == -1) {
+		http_reply_detail(p->req, 500, "out of memory");
+		return;
+	}
+	detail = json_pack("[{s:s, s:[sss], s:s, s:s, s:{s:s}}]",
+	    "type", "value_error", "loc", "body", "config", field,
+	    "msg", msg, "input", input, "ctx", "error", why);
+	free(msg);
+	if (detail == NULL) {
+		http_reply_detail(p->req, 500, "out of memory");
+		return;
+	}
+	api_422(p->req, detail);
+	json_decref(detail);
+}
+
 static void
 reply_complete(struct pending *p, uint32_t outcome, const char *message,
-    const struct instance *inst)
+    const struct instance *inst, const char *field, const char *input)
 {
 	switch (outcome) {
 	case REPLY_OK:
@@ -126,6 +156,13 @@ reply_complete(struct pending *p, uint32_t outcome, const char *message,
 	case REPLY_FAILED:
 		reply_failed(p, message);
 		break;
+	case REPLY_INVALID:
+		reply_invalid(p, message, field, input);
+		break;
+	case REPLY_LIMIT:
+		http_reply_detail(p->req, 409, message != NULL ? message :
+		    "Too many instances");
+		break;
 	default:
 		http_reply_detail(p->req, 500, message != NULL ? message :
 		    "Internal Server Error");
@@ -140,12 +177,12 @@ request_reply(struct apid *a, struct chanmsg *m)
 	struct instance	 inst;
 	uint32_t	 outcome;
 	uint8_t		 has = 0;
-	char		*message = NULL;
+	char		*message = NULL, *field = NULL, *input = NULL;
 	int		 rc = -1;
 
 	(void)a;
 	memset(&inst, 0, sizeof(inst));
-	if (chanmsg_u32(m, &outcome) == -1 || outcome > REPLY_ERROR ||
+	if (chanmsg_u32(m, &outcome) == -1 || outcome > REPLY_LIMIT ||
 	    chanmsg_str(m, &message) == -1 || chanmsg_u8(m, &has) == -1 ||
 	    has > 1)
 		goto out;
@@ -153,6 +190,9 @@ request_reply(struct apid *a, struct chanmsg *m)
 		has = 0;	/* decode freed what it had */
 		goto out;
 	}
+	if (outcome == REPLY_INVALID && (chanmsg_str(m, &field) == -1 ||
+	    chanmsg_str(m, &input) == -1))
+		goto out;
 	if (chanmsg_end(m) == -1)
 		goto out;
 	rc = 0;
@@ -164,12 +204,14 @@ request_reply(struct apid *a, struct chanmsg *m)
 		goto out;
 	}
 	TAILQ_REMOVE(&pendings, p, entry);
-	reply_complete(p, outcome, message, has ? &inst : NULL);
+	reply_complete(p, outcome, message, has ? &inst : NULL, field, input);
 	free(p);
  out:
 	if (has)
 		instance_free(&inst);
 	free(message);
+	free(field);
+	free(input);
 	return rc;
 }
 

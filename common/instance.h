@@ -92,6 +92,11 @@ int	inst_config_from_request(const json_t *body, int allow_extra,
  * config decoded from the channel.  NULL when it is fine, else why not. */
 const char *inst_config_check(const struct inst_config *, int allow_extra);
 
+/* An env name that makes a runtime load a library of the caller's
+ * choosing (GGML_BACKEND_PATH ...): never allowed in env, and never
+ * passed on from solar-host's own environment either. */
+int	inst_env_loads_code(const char *, size_t);
+
 /* JSON in the original's field order; extra_args and env only when not
  * empty.  New references. */
 json_t	*inst_config_to_json(const struct inst_config *);

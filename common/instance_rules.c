@@ -24,7 +24,8 @@
 #include "instance.h"
 #include "instance_rules.h"
 
-#define OFF(m)	offsetof(struct inst_config, m)
+#define OFF(m)		offsetof(struct inst_config, m)
+#define CHECK_MSG_LEN	320	/* "extra_args[255] " and a flag's refusal */
 
 /* In SPEC section 3's order, which is the order of the 422 entries. */
 const struct inst_field inst_fields[] = {
@@ -51,15 +52,6 @@ const struct inst_field inst_fields[] = {
 	{ "env", INST_FK_ENV, OFF(env), 0, 0, INST_STR_MAX, 0, 0 },
 };
 const size_t inst_nfields = sizeof(inst_fields) / sizeof(inst_fields[0]);
-
-/* A child must not be steered by these (SPEC section 3, env). */
-static const char *const env_denied[] = {
-	"PATH", "LLAMA_API_KEY",
-	/* SPEC section 1 */
-	"API_KEY", "HOST", "PORT", "CONFIG_FILE", "LOG_DIR", "START_PORT",
-	"MAX_RETRIES", "LOG_BUFFER_SIZE", "LLAMA_SERVER", "STOP_TIMEOUT_S",
-	"START_STALL_S", "ALLOW_EXTRA_ARGS",
-};
 
 static int	 walk_str(const struct inst_field *, const char *, const char *,
 		    inst_walk_fn, void *);
@@ -135,27 +127,6 @@ inst_host_ok(const char *s, size_t n)
 	    inet_pton(AF_INET6, s, addr) == 1;
 }
 
-int
-inst_env_name_ok(const char *s, size_t n)
-{
-	size_t	i;
-
-	if (n == 0 || (s[0] >= '0' && s[0] <= '9'))
-		return 0;
-	for (i = 0; i < n; i++)
-		if (!((s[i] >= 'A' && s[i] <= 'Z') ||
-		    (s[i] >= 'a' && s[i] <= 'z') ||
-		    (s[i] >= '0' && s[i] <= '9') || s[i] == '_'))
-			return 0;
-	if (n >= 3 && memcmp(s, "LD_", 3) == 0)
-		return 0;
-	for (i = 0; i < sizeof(env_denied) / sizeof(env_denied[0]); i++)
-		if (strlen(env_denied[i]) == n &&
-		    memcmp(s, env_denied[i], n) == 0)
-			return 0;
-	return 1;
-}
-
 /* jansson 2.14 keeps keys with NUL inside; older ones cannot hold them. */
 size_t
 inst_iter_keylen(void *it)
@@ -207,7 +178,7 @@ inst_rules_walk(const struct inst_config *c, int allow_extra, inst_walk_fn fn,
 	const struct inst_field	*f;
 	const char		*name;
 	char			 what[96], why[96], lo[FMT_DOUBLE_LEN],
-				 hi[FMT_DOUBLE_LEN];
+				 hi[FMT_DOUBLE_LEN], flag[INST_WHY_LEN];
 	int64_t			 iv;
 	double			 dv;
 	size_t			 i, k;
@@ -251,6 +222,10 @@ inst_rules_walk(const struct inst_config *c, int allow_extra, inst_walk_fn fn,
 				    f->name, i);
 				if (!walk_str(f, what, c->extra_args[i], fn,
 				    arg))
+					return 0;
+				if (c->extra_args[i] != NULL &&
+				    inst_arg_refused(c->extra_args[i], flag,
+				    sizeof(flag)) != NULL && !fn(what, flag, arg))
 					return 0;
 			}
 			break;
@@ -297,9 +272,9 @@ check_cb(const char *what, const char *why, void *arg)
 	char	*msg = arg;
 
 	if (what == NULL)
-		snprintf(msg, 256, "%s", why);
+		snprintf(msg, CHECK_MSG_LEN, "%s", why);
 	else
-		snprintf(msg, 256, "%s %s", what, why);
+		snprintf(msg, CHECK_MSG_LEN, "%s %s", what, why);
 	return 0;
 }
 
@@ -307,7 +282,7 @@ check_cb(const char *what, const char *why, void *arg)
 const char *
 inst_config_check(const struct inst_config *c, int allow_extra)
 {
-	static char	msg[256];
+	static char	msg[CHECK_MSG_LEN];
 
 	return inst_rules_walk(c, allow_extra, check_cb, msg) ? NULL : msg;
 }

@@ -42,6 +42,7 @@ extern const size_t		inst_nfields;
 #define INST_MSG_NUL		"string contains NUL"
 #define INST_MSG_HOST		"host must be an IP address or localhost"
 #define INST_MSG_ENVNAME	"environment variable not allowed"
+#define INST_WHY_LEN		160	/* inst_arg_refused's message */
 #define INST_MSG_DISABLED	"extra_args and env are disabled on this " \
 				"host (ALLOW_EXTRA_ARGS=false)"
 
@@ -53,7 +54,8 @@ void	*inst_field_ptr(const struct inst_config *, const struct inst_field *);
 size_t	 inst_utf8_chars(const char *, size_t);
 int	 inst_utf8_valid(const char *);
 int	 inst_host_ok(const char *, size_t);
-int	 inst_env_name_ok(const char *, size_t);
+int	 inst_env_name_ok(const char *, size_t);	/* instance_args.c */
+const char *inst_arg_refused(const char *, char *why, size_t);
 size_t	 inst_iter_keylen(void *);	/* of a jansson object iterator */
 int	 inst_rules_walk(const struct inst_config *, int allow_extra,
 	    inst_walk_fn, void *);	/* 1: went through; 0: fn stopped it */

@@ -583,7 +583,7 @@ static void
 add_value_error(struct vctx *v, json_t *loc, const char *why,
     const json_t *input)
 {
-	char	msg[128];
+	char	msg[INST_WHY_LEN + 16];
 
 	snprintf(msg, sizeof(msg), "Value error, %s", why);
 	add(v, "value_error", loc, msg, input,
@@ -785,7 +785,7 @@ v_list(struct vctx *v, const struct inst_field *f, const json_t *j)
 	const json_t	*item;
 	enum sprob	 p;
 	size_t		 i, n, bad = 0;
-	char		 msg[96];
+	char		 msg[96], why[INST_WHY_LEN];
 
 	if (!json_is_array(j)) {
 		add(v, "list_type", loc_field(v, f->name),
@@ -812,6 +812,11 @@ v_list(struct vctx *v, const struct inst_field *f, const json_t *j)
 			bad++;
 			add_sprob(v, loc_index(v, f->name, i), p, f->min,
 			    f->max, item);
+		} else if (inst_arg_refused(json_string_value(item), why,
+		    sizeof(why)) != NULL) {
+			bad++;
+			add_value_error(v, loc_index(v, f->name, i), why,
+			    item);
 		}
 	}
 	if (bad > 0 || n == 0)

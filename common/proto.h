@@ -6,7 +6,7 @@
 #ifndef SOLAR_PROTO_H
 #define SOLAR_PROTO_H
 
-#define PROTO_VERSION		2
+#define PROTO_VERSION		3
 
 /* The descriptor on which apid finds its end of the channel. */
 #define APID_CHANNEL_FD		3
@@ -39,13 +39,20 @@ enum msg_type {
 	MSG_HISTORY = 108,
 };
 
-/* REPLY: u32 outcome, str message (or absent), u8 has_instance, instance. */
+/*
+ * REPLY: u32 outcome, str message (or absent), u8 has_instance, instance;
+ * for REPLY_INVALID only, then str field, str input: the 422 entry's
+ * last loc item and its input.
+ */
 enum reply_outcome {
 	REPLY_OK = 0,
 	REPLY_NOT_FOUND = 1,	/* no instance with that id */
 	REPLY_CONFLICT = 2,	/* it must be stopped first */
 	REPLY_FAILED = 3,	/* a start ended in failed; message = error_message */
 	REPLY_ERROR = 4,	/* message says why (a refused config, a failed save) */
+	REPLY_INVALID = 5,	/* a field only the supervisor can judge (a path
+				   outside MODEL_DIRS); message = why */
+	REPLY_LIMIT = 6,	/* MAX_INSTANCES reached; message = detail */
 };
 
 #endif

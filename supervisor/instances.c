@@ -24,6 +24,7 @@
 #include "json.h"
 #include "log.h"
 #include "logring.h"
+#include "modeldirs.h"
 #include "ports.h"
 #include "probe.h"
 #include "proto.h"
@@ -78,6 +79,8 @@ struct reply {
 	unsigned int		 gen;
 	enum reply_outcome	 outcome;
 	char			*message;
+	char			*field;		/* REPLY_INVALID: loc and input */
+	char			*input;
 	struct instance		 inst;
 	int			 has_inst;
 	enum undo_kind		 undo;
@@ -194,6 +197,8 @@ static void
 reply_free(struct reply *r)
 {
 	free(r->message);
+	free(r->field);
+	free(r->input);
 	if (r->has_inst)
 		instance_free(&r->inst);
 	if (r->undo == UNDO_UPDATE)
@@ -262,6 +267,10 @@ reply_send(struct reply *r)
 	chanbuf_u8(&b, r->has_inst);
 	if (r->has_inst)
 		instance_encode(&b, &r->inst);
+	if (r->outcome == REPLY_INVALID) {
+		chanbuf_str(&b, r->field);
+		chanbuf_str(&b, r->input);
+	}
 	(void)apidproc_send(r->is->sup->apid, MSG_REPLY, r->peerid, &b);
 	chanbuf_free(&b);
 }
@@ -306,6 +315,19 @@ answer(struct instances *is, unsigned int gen, uint32_t peerid,
 	TAILQ_INSERT_TAIL(&is->replies, r, entry);
 	store_save(is->store, reply_saved, r);
 	return r;
+}
+
+/* A 422 only the supervisor can give: a path checked against MODEL_DIRS. */
+static void
+answer_invalid(struct instances *is, unsigned int gen, uint32_t peerid,
+    const char *field, const char *input, const char *why)
+{
+	struct reply	*r;
+
+	r = answer(is, gen, peerid, REPLY_INVALID, why, NULL);
+	if ((r->field = strdup(field)) == NULL ||
+	    (r->input = strdup(input)) == NULL)
+		fatal("answer");
 }
 
 /* A change solar-host made by itself: pushed now, saved soon. */
@@ -591,9 +613,10 @@ sm_attempt(struct sinst *si)
 	struct timeval	 poll = { 0, POLL_INTERVAL_MS * 1000 };
 	struct timeval	 retry = { RETRY_DELAY_S, 0 };
 	struct child_logs logs;
-	const char	*why;
-	char		 err[1024];
-	int		 port;
+	struct inst_config run;
+	const char	*why, *field;
+	char		 err[1024], path_err[960], *model = NULL, *tmpl = NULL;
+	int		 port, final = 0;
 
 	evtimer_del(si->ev_retry);
 	si->stalled = 0;
@@ -602,23 +625,43 @@ sm_attempt(struct sinst *si)
 	si->inst.status = INST_STARTING;
 	si->inst.pid = 0;
 	si->inst.started_at[0] = '\0';
-	/* A config.json entry may predate ALLOW_EXTRA_ARGS=false. */
+	/*
+	 * A config.json entry may predate ALLOW_EXTRA_ARGS=false or the
+	 * allowlists, and a link under MODEL_DIRS may have been swapped
+	 * since the create: no attempt can succeed, so none is retried.
+	 */
+	final = 1;
 	if ((why = inst_config_check(&si->inst.config,
 	    sup->settings.allow_extra_args)) != NULL) {
 		snprintf(err, sizeof(err), "%s", why);
 		goto failed;
 	}
+	if (modeldirs_config(sup->settings.model_dirs, &si->inst.config, 1,
+	    &model, &tmpl, &field, path_err, sizeof(path_err)) == -1) {
+		snprintf(err, sizeof(err), "%s %s", field, path_err);
+		goto failed;
+	}
+	final = 0;
 	if ((port = port_choose(si)) == 0) {
 		snprintf(err, sizeof(err), "no free port from %d up",
 		    sup->settings.start_port);
 		goto failed;
 	}
 	si->inst.port = port;
+	/* The child opens what was checked, not what a link says later. */
+	run = si->inst.config;
+	if (model != NULL)
+		run.model = model;
+	if (tmpl != NULL)
+		run.chat_template_file = tmpl;
 	logs.dir = sup->settings.log_dir;
 	logs.max_bytes = (off_t)sup->settings.log_file_max_mb * 1024 * 1024;
 	logs.keep = sup->settings.log_file_keep;
 	si->child = child_start(sup->base, sup->settings.llama_server, environ,
-	    &si->inst.config, port, &logs, sm_on_line, si, err, sizeof(err));
+	    &run, port, &logs, sm_on_line, si, err, sizeof(err));
+	free(model);
+	free(tmpl);
+	model = tmpl = NULL;
 	if (si->child == NULL)
 		goto failed;
 	si->inst.pid = child_pid(si->child);
@@ -631,10 +674,12 @@ sm_attempt(struct sinst *si)
 	return;
  failed:
 	/* Nothing ran, so nothing will be reaped: this attempt ends here. */
+	free(model);
+	free(tmpl);
 	log_warnx("instance %s: %s", si->inst.id, err);
 	si->inst.retry_count++;
 	set_error(si, err);
-	if (si->inst.retry_count < sup->settings.max_retries) {
+	if (!final && si->inst.retry_count < sup->settings.max_retries) {
 		evtimer_add(si->ev_retry, &retry);
 		waiters_arm(si);
 		changed(si);
@@ -1184,6 +1229,46 @@ running_like(const struct sinst *si)
 	    si->inst.status == INST_STOPPING;
 }
 
+/*
+ * What only the supervisor can judge of a create or update: the store's
+ * size (MAX_INSTANCES) and where the paths lead (MODEL_DIRS).  1: it
+ * answered the refusal.
+ */
+static int
+instances_refuse_config(struct instances *is, unsigned int gen,
+    uint32_t peerid, const struct inst_config *cfg, int create)
+{
+	struct sup	*sup = is->sup;
+	struct sinst	*si;
+	struct reply	*r;
+	const char	*field, *path;
+	char		 err[1024];
+	long		 n = 0;
+
+	if (create) {
+		TAILQ_FOREACH(si, &is->list, entry)
+			n++;
+		TAILQ_FOREACH(r, &is->replies, entry)
+			if (r->deleted != NULL)
+				n++;	/* it comes back if its save fails */
+		if (n >= sup->settings.max_instances) {
+			snprintf(err, sizeof(err), "Too many instances: this "
+			    "host keeps at most %d (MAX_INSTANCES); delete "
+			    "one first", sup->settings.max_instances);
+			answer(is, gen, peerid, REPLY_LIMIT, err, NULL);
+			return 1;
+		}
+	}
+	if (modeldirs_config(sup->settings.model_dirs, cfg, 0, NULL, NULL,
+	    &field, err, sizeof(err)) == -1) {
+		path = strcmp(field, "model") == 0 ? cfg->model :
+		    cfg->chat_template_file;
+		answer_invalid(is, gen, peerid, field, path, err);
+		return 1;
+	}
+	return 0;
+}
+
 static void
 req_create(struct instances *is, unsigned int gen, uint32_t peerid,
     struct inst_config *cfg)
@@ -1195,6 +1280,10 @@ req_create(struct instances *is, unsigned int gen, uint32_t peerid,
 	if ((why = inst_config_check(cfg,
 	    is->sup->settings.allow_extra_args)) != NULL) {
 		answer(is, gen, peerid, REPLY_ERROR, why, NULL);
+		inst_config_free(cfg);
+		return;
+	}
+	if (instances_refuse_config(is, gen, peerid, cfg, 1)) {
 		inst_config_free(cfg);
 		return;
 	}
@@ -1227,6 +1316,8 @@ req_update(struct instances *is, unsigned int gen, uint32_t peerid,
 		answer(is, gen, peerid, REPLY_ERROR, why, NULL);
 		return;
 	}
+	if (instances_refuse_config(is, gen, peerid, cfg, 0))
+		return;
 	evtimer_del(si->ev_retry);	/* a failed one's pending restart */
 	old = si->inst.config;
 	si->inst.config = *cfg;

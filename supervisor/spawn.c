@@ -140,7 +140,13 @@ fail:
 	return NULL;
 }
 
-/* The variables of solar-host's own environment a child may see. */
+/*
+ * The variables of solar-host's own environment a child may see.  Those
+ * that load a library (GGML_BACKEND_PATH, OMP_TOOL_LIBRARIES ...) stay
+ * behind even though the operator set them: they would reach every
+ * child, and env does not allow them either.  An operator who needs one
+ * sets it in a wrapper named by LLAMA_SERVER.
+ */
 static int
 env_inherited(const char *entry)
 {
@@ -156,6 +162,8 @@ env_inherited(const char *entry)
 	if ((eq = strchr(entry, '=')) == NULL)
 		return 0;
 	namelen = (size_t)(eq - entry);
+	if (inst_env_loads_code(entry, namelen))
+		return 0;
 	for (i = 0; i < sizeof(exact) / sizeof(exact[0]); i++)
 		if (strlen(exact[i]) == namelen &&
 		    strncmp(entry, exact[i], namelen) == 0)

@@ -818,9 +818,33 @@ env_name_case() {
 	expect_detail ".detail | length == 1 and (.[0] | .type == \"value_error\" and .loc == [\"body\",\"config\",\"env\",\"$1\"] and .msg == \"Value error, environment variable not allowed\")"
 }
 
-for n in LD_PRELOAD PATH API_KEY LLAMA_API_KEY 1BAD A-B 'A\u0000B'; do
+# Off the allowlist: each of these ran code in a child, or overrode a
+# validated flag (LLAMA_ARG_*), before the second hardening pass.
+for n in LD_PRELOAD PATH API_KEY LLAMA_API_KEY 1BAD A-B 'A\u0000B' \
+    PYTHONPATH BASH_ENV ENV GCONV_PATH GLIBC_TUNABLES LOCPATH HOSTALIASES \
+    GGML_BACKEND_PATH OMP_TOOL_LIBRARIES LLAMA_ARG_HOST LLAMA_ARG_MODEL \
+    CUDA_INJECTION64_PATH HSA_TOOLS_LIB; do
 	run "env_name_$n" env_name_case "$n"
 done
+
+# extra_flag_case ITEMS INDEX MSG: extra_args [ITEMS] refused at INDEX.
+extra_flag_case() {
+	api POST /instances "{\"config\":{$CFG,\"extra_args\":[$1]}}"
+	expect_detail ".detail | length == 1 and (.[0] | .type == \"value_error\" and .loc == [\"body\",\"config\",\"extra_args\",$2] and .msg == \"Value error, $3\" and .ctx.error == \"$3\")"
+}
+
+run extra_api_key_empty extra_flag_case '"--api-key",""' 0 \
+    'flag --api-key is managed by solar-host'
+run extra_model_shadow extra_flag_case '"--mlock","-m","/etc/shadow"' 1 \
+    'flag -m is managed by solar-host'
+run extra_log_file_eq extra_flag_case '"--log-file=/etc/x"' 0 \
+    'flag --log-file is not allowed: it names a file'
+run extra_port extra_flag_case '"--port","1"' 0 \
+    'flag --port is managed by solar-host'
+run extra_host_underscore extra_flag_case '"--HOST","0.0.0.0"' 0 \
+    'flag --HOST is managed by solar-host'
+run extra_hf_repo extra_flag_case '"-hf","evil/model"' 0 \
+    'flag -hf is not allowed: it fetches from the network'
 
 case_env_value_nul() {
 	api POST /instances "{\"config\":{$CFG,\"env\":{\"OK\":\"a\\u0000b\"}}}"

@@ -87,6 +87,26 @@ expect_body '{"detail":[{"type":"less_than_equal","loc":["body","config","temp"]
 api POST /instances '{"config":{"model":"m","alias":"a","api_key":"k","env":{"LD_PRELOAD":"/x.so"}}}'
 expect_code 422 "forbidden env"
 [ "$(jqb '.detail[0].loc | join(",")')" = "body,config,env,LD_PRELOAD" ] || fail "forbidden env: $BODY"
+# env names come from an allowlist; these ran code or set flags before.
+for n in PYTHONPATH GGML_BACKEND_PATH LLAMA_ARG_HOST; do
+	api POST /instances '{"config":{"model":"m","alias":"a","api_key":"k","env":{"TZ":"UTC","'$n'":"x"}}}'
+	expect_code 422 "env $n"
+	expect_body '{"detail":[{"type":"value_error","loc":["body","config","env","'$n'"],"msg":"Value error, environment variable not allowed","input":"x","ctx":{"error":"environment variable not allowed"}}]}' "env $n"
+done
+# extra_args may not override what was validated, nor name a file.
+api POST /instances '{"config":{"model":"m","alias":"a","api_key":"k","extra_args":["--api-key",""]}}'
+expect_code 422 "extra_args --api-key"
+expect_body '{"detail":[{"type":"value_error","loc":["body","config","extra_args",0],"msg":"Value error, flag --api-key is managed by solar-host","input":"--api-key","ctx":{"error":"flag --api-key is managed by solar-host"}}]}' "extra_args --api-key"
+api POST /instances '{"config":{"model":"m","alias":"a","api_key":"k","extra_args":["--mlock","-m","/etc/shadow"]}}'
+expect_code 422 "extra_args -m"
+[ "$(jqb '.detail | length')" = 1 ] && [ "$(jqb '.detail[0].loc | join(",")')" = "body,config,extra_args,1" ] &&
+    [ "$(jqb '.detail[0].msg')" = "Value error, flag -m is managed by solar-host" ] ||
+    fail "extra_args -m: $BODY"
+api PUT "/instances/$ID2" '{"config":{"model":"m","alias":"a","api_key":"k","extra_args":["--log-file=/etc/x"]}}'
+expect_code 422 "update with extra_args --log-file="
+[ "$(jqb '.detail[0].msg')" = "Value error, flag --log-file is not allowed: it names a file" ] &&
+    [ "$(jqb '.detail[0].input')" = "--log-file=/etc/x" ] ||
+    fail "extra_args --log-file=: $BODY"
 
 printf '{"config":{"model":"\377","alias":"a","api_key":"k"}}' >"$TMP/bad"
 req POST /instances -H "X-API-Key: $KEY" -H "Content-Type: application/json" --data-binary @"$TMP/bad"
@@ -131,4 +151,54 @@ expect_code 422 "extra_args when not allowed"
 [ "$(jqb '.detail[0].loc | join(",")')" = "body,config,extra_args" ] || fail "extra_args refusal: $BODY"
 api GET /instances
 [ "$(jqb length)" = 1 ] || fail "instances after a restart of the daemon: $BODY"
-pass "create, read, update, delete, validation"
+
+# An instance already in config.json with what is now refused stays in
+# the store, config.json as it was, and its start fails saying why.
+stop_daemon TERM
+PORT=
+ALLOW_EXTRA_ARGS=true start_daemon
+create flag '"extra_args":["--mlock"]'
+FLAG_ID=$ID
+create env '"env":{"OMP_NUM_THREADS":"2"}'
+ENV_ID=$ID
+stop_daemon TERM
+sed 's/"--mlock"/"--port"/; s/"OMP_NUM_THREADS"/"PYTHONPATH"/' config.json >"$TMP/old.json"
+cp "$TMP/old.json" config.json
+jq -e '(.instances[1].config.extra_args == ["--port"]) and (.instances[2].config.env.PYTHONPATH == "2")' config.json >/dev/null ||
+    fail "bad test data: $(cat config.json)"
+PORT=
+ALLOW_EXTRA_ARGS=true start_daemon
+cmp -s config.json "$TMP/old.json" || fail "config.json rewritten at load: $(diff "$TMP/old.json" config.json)"
+api GET /instances
+[ "$(jqb length)" = 3 ] || fail "stored instances with refused fields: $BODY"
+api POST "/instances/$FLAG_ID/start"
+expect_code 500 "start of a stored instance with a refused flag"
+expect_body '{"detail":"Failed to start instance: extra_args[0] flag --port is managed by solar-host"}' "start with a stored --port"
+[ "$(field "$FLAG_ID" .status)/$(field "$FLAG_ID" .retry_count)" = failed/1 ] ||
+    fail "refused start retried: $(field "$FLAG_ID" .)"
+api POST "/instances/$ENV_ID/start"
+expect_code 500 "start of a stored instance with a refused env"
+expect_body '{"detail":"Failed to start instance: env.PYTHONPATH is not an allowed variable name"}' "start with a stored PYTHONPATH"
+api PUT "/instances/$ENV_ID" "{\"config\":$(jq -c '.instances[2].config' "$TMP/old.json")}"
+expect_code 422 "update keeping PYTHONPATH"
+[ "$(jqb '.detail[0].loc | join(",")')" = "body,config,env,PYTHONPATH" ] || fail "update keeping PYTHONPATH: $BODY"
+
+# MAX_INSTANCES: a create beyond it is a conflict, and changes nothing.
+stop_daemon TERM
+rm -f config.json
+PORT=
+MAX_INSTANCES=3 start_daemon
+for a in one two three; do
+	create "$a"
+done
+SUM=$(md5sum config.json)
+api POST /instances '{"config":{"model":"/m.gguf","alias":"four","api_key":"k"}}'
+expect_code 409 "a create beyond MAX_INSTANCES"
+expect_body '{"detail":"Too many instances: this host keeps at most 3 (MAX_INSTANCES); delete one first"}' "MAX_INSTANCES"
+unchanged "a create beyond MAX_INSTANCES"
+api GET /instances
+[ "$(jqb length)" = 3 ] || fail "instances after a refused create: $BODY"
+api DELETE "/instances/$ID"
+expect_code 200 "delete under MAX_INSTANCES"
+create four
+pass "create, read, update, delete, validation, MAX_INSTANCES"

@@ -161,6 +161,12 @@ expect_rc 2 "no model"
 expect_err "solarctl: invalid config: model: Field required" "no model"
 ctl create --model /m.gguf --alias bad --api-key k --env LD_PRELOAD=/x.so
 expect_rc 2 "a forbidden variable"
+ctl create --model /m.gguf --alias bad --api-key k --env PYTHONPATH=/tmp
+expect_rc 2 "a variable off the allowlist"
+expect_err "solarctl: invalid config: env.PYTHONPATH: Value error, environment variable not allowed (got \"/tmp\")" "a variable off the allowlist"
+ctl create --model /m.gguf --alias bad --api-key k --extra-arg --port=1
+expect_rc 2 "a managed flag"
+expect_err "solarctl: invalid config: extra_args[0]: Value error, flag --port is managed by solar-host (got \"--port=1\")" "a managed flag"
 printf '{"config":' >"$TMP/bad.json"
 ctl create --file "$TMP/bad.json"
 expect_rc 2 "a file that is not JSON"

@@ -60,6 +60,7 @@ static void	 test_table_body(void);
 static void	 test_lax_measured(void);
 static void	 test_host_and_strings(void);
 static void	 test_env_names(void);
+static void	 test_extra_flags(void);
 static void	 test_allow_extra(void);
 static void	 test_field_order(void);
 static void	 test_check(void);
@@ -693,7 +694,7 @@ test_table_lists(void)
 	    "variable not allowed\"}}]");
 	/* One entry per bad item; a too-long list has only its one. */
 	EXPECT_DETAIL("{\"config\":{" REQ ",\"extra_args\":[null,\"ok\","
-	    "\"a\\u0000\"],\"env\":{\"A\":\"1\",\"B\":[],\"PATH\":\"/bin\"}}}",
+	    "\"a\\u0000\"],\"env\":{\"TZ\":\"1\",\"B\":[],\"PATH\":\"/bin\"}}}",
 	    1,
 	    "[{\"type\":\"string_type\",\"loc\":[\"body\",\"config\","
 	    "\"extra_args\",0],\"msg\":\"Input should be a valid string\","
@@ -853,13 +854,27 @@ test_host_and_strings(void)
 static void
 test_env_names(void)
 {
+	/* Everything off the allowlist, and what of it loads code. */
 	const char *const	 denied[] = { "PATH", "LLAMA_API_KEY",
 	    "API_KEY", "HOST", "PORT", "CONFIG_FILE", "LOG_DIR", "START_PORT",
 	    "MAX_RETRIES", "LOG_BUFFER_SIZE", "LLAMA_SERVER", "STOP_TIMEOUT_S",
 	    "START_STALL_S", "ALLOW_EXTRA_ARGS", "LD_PRELOAD", "LD_", "LD_X",
-	    "1A", "A-B", "A B", "", "\\u00e9" };
-	const char *const	 allowed[] = { "A", "_", "CUDA_VISIBLE_DEVICES",
-	    "path", "ld_preload", "LD", "LDX", "HOSTNAME", "a9_" };
+	    "1A", "A-B", "A B", "", "\\u00e9", "A", "_", "HOSTNAME",
+	    "PYTHONPATH", "BASH_ENV", "ENV", "GCONV_PATH", "GLIBC_TUNABLES",
+	    "LOCPATH", "HOSTALIASES", "GGML_BACKEND_PATH",
+	    "OMP_TOOL_LIBRARIES", "OMP_TOOL", "OMP_SCHEDULE", "LLAMA_ARG_HOST",
+	    "LLAMA_ARG_MODEL", "CUDA_INJECTION64_PATH", "CUDA_INJECTION32_PATH",
+	    "HSA_TOOLS_LIB", "HIP_X_LIB", "ROCR_X_LIBS", "GPU_X_LIBRARY",
+	    "GGML_X_LIBRARIES", "HF_TOKEN", "HF_ENDPOINT", "CUDA_", "HIP_",
+	    "LC_", "cuda_visible_devices", "Cuda_X", "tz", "lang",
+	    "LANGUAGE", "TZDIR", "OMP_NUM_THREADSX", "XCUDA_X" };
+	const char *const	 allowed[] = { "CUDA_VISIBLE_DEVICES",
+	    "CUDA_DEVICE_ORDER", "HIP_VISIBLE_DEVICES", "ROCR_VISIBLE_DEVICES",
+	    "HSA_OVERRIDE_GFX_VERSION", "GPU_MAX_HW_QUEUES",
+	    "GGML_CUDA_NO_PINNED", "GGML_VK_VISIBLE_DEVICES", "GGML_BACKEND",
+	    "OMP_NUM_THREADS", "OMP_PROC_BIND", "OMP_PLACES", "HF_HOME",
+	    "HF_HUB_OFFLINE", "TZ", "LANG", "LC_ALL", "LC_CTYPE", "CUDA_9",
+	    "GGML_BACKEND_PATHS", "CUDA_LIBX" };
 	struct inst_config	 cfg;
 	json_t			*d, *e;
 	char			*t;
@@ -915,6 +930,146 @@ test_env_names(void)
 	}
 }
 
+/*
+ * An item of extra_args that names a managed flag, one that names a
+ * file, or one that fetches: refused at its index, naming the flag as
+ * given, in each form llama.cpp reads (and "=value", which it may one
+ * day).  Anything else passes.
+ */
+static void
+test_extra_flags(void)
+{
+	static const struct {
+		const char	*args;	/* JSON array items */
+		size_t		 index;
+		const char	*msg;
+	} refused[] = {
+		{ "\"--port\",\"1\"", 0, "flag --port is managed by solar-host" },
+		{ "\"--port=1\"", 0, "flag --port is managed by solar-host" },
+		{ "\"--mlock\",\"--host\",\"0.0.0.0\"", 1,
+		    "flag --host is managed by solar-host" },
+		{ "\"--api-key\",\"\"", 0,
+		    "flag --api-key is managed by solar-host" },
+		{ "\"--api_key\",\"x\"", 0,
+		    "flag --api_key is managed by solar-host" },
+		{ "\"--API-KEY=x\"", 0,
+		    "flag --API-KEY is managed by solar-host" },
+		{ "\"--api-key-file\",\"/k\"", 0,
+		    "flag --api-key-file is managed by solar-host" },
+		{ "\"-m\",\"/etc/shadow\"", 0,
+		    "flag -m is managed by solar-host" },
+		{ "\"-m=/etc/shadow\"", 0, "flag -m is managed by solar-host" },
+		{ "\"--model\",\"/x\"", 0,
+		    "flag --model is managed by solar-host" },
+		{ "\"-a\",\"x\"", 0, "flag -a is managed by solar-host" },
+		{ "\"--alias=x\"", 0, "flag --alias is managed by solar-host" },
+		{ "\"--chat-template-file\",\"/t\"", 0,
+		    "flag --chat-template-file is managed by solar-host" },
+		{ "\"--chat_template_file=/t\"", 0,
+		    "flag --chat_template_file is managed by solar-host" },
+		{ "\"--log-file=/etc/x\"", 0,
+		    "flag --log-file is not allowed: it names a file" },
+		{ "\"--log-file\",\"/etc/x\"", 0,
+		    "flag --log-file is not allowed: it names a file" },
+		{ "\"--path\",\"/\"", 0,
+		    "flag --path is not allowed: it names a file" },
+		{ "\"--ssl-key-file\",\"/k\"", 0,
+		    "flag --ssl-key-file is not allowed: it names a file" },
+		{ "\"--ssl-cert-file\",\"/c\"", 0,
+		    "flag --ssl-cert-file is not allowed: it names a file" },
+		{ "\"--mcp-servers-config\",\"/c\"", 0,
+		    "flag --mcp-servers-config is not allowed: it names a file" },
+		{ "\"--slot-save-path\",\"/tmp\"", 0,
+		    "flag --slot-save-path is not allowed: it names a file" },
+		{ "\"--lora\",\"/l.gguf\"", 0,
+		    "flag --lora is not allowed: it names a file" },
+		{ "\"-mm\",\"/p.gguf\"", 0,
+		    "flag -mm is not allowed: it names a file" },
+		{ "\"--grammar-file\",\"/etc/shadow\"", 0,
+		    "flag --grammar-file is not allowed: it names a file" },
+		{ "\"-jf\",\"/s\"", 0, "flag -jf is not allowed: it names a file" },
+		{ "\"-mu\",\"http://x/m\"", 0,
+		    "flag -mu is not allowed: it fetches from the network" },
+		{ "\"--model-url=http://x/m\"", 0,
+		    "flag --model-url is not allowed: it fetches from the "
+		    "network" },
+		{ "\"-hf\",\"u/m\"", 0,
+		    "flag -hf is not allowed: it fetches from the network" },
+		{ "\"--hf-repo\",\"u/m\"", 0,
+		    "flag --hf-repo is not allowed: it fetches from the network" },
+		{ "\"--rpc\",\"10.0.0.1:50052\"", 0,
+		    "flag --rpc is not allowed: it fetches from the network" },
+		{ "\"--gpt-oss-20b-default\"", 0,
+		    "flag --gpt-oss-20b-default is not allowed: it downloads a "
+		    "model and sets the port" },
+		{ "\"--fim-qwen-7b-spec\"", 0,
+		    "flag --fim-qwen-7b-spec is not allowed: it downloads a "
+		    "model and sets the port" },
+		/* a value that spells a refused flag is refused too */
+		{ "\"--override-kv\",\"--port\"", 1,
+		    "flag --port is managed by solar-host" },
+	};
+	static const char *const passed[] = {
+		"\"--port-x\"", "\"-M\"", "\"-mx\"", "\"-C\",\"0xff\"",
+		"\"--mlock\"", "\"-fa\",\"on\"", "\"--ctx-size\",\"4096\"",
+		"\"--temp\",\"0.1\"", "\"-ctk\",\"q8_0\"", "\"--no-mmproj\"",
+		"\"-\"", "\"--\"", "\"port\"", "\"x=--port\"", "\"/etc/shadow\"",
+		"\"--jinja\"", "\"--chat-template\",\"chatml\"",
+		"\"--defaults\"", "\" --port\"",
+	};
+	struct inst_config	 cfg;
+	json_t			*d, *e, *loc;
+	char			*t, msg[256];
+	size_t			 i;
+
+	for (i = 0; i < sizeof(refused) / sizeof(refused[0]); i++) {
+		if (asprintf(&t, "{\"config\":{" REQ ",\"extra_args\":[%s]}}",
+		    refused[i].args) == -1)
+			exit(2);
+		d = run_text(t, 1);
+		t_checks++;
+		if (json_array_size(d) != 1) {
+			t_failures++;
+			fprintf(stderr, "extra_args [%s] not refused once\n",
+			    refused[i].args);
+			json_decref(d);
+			free(t);
+			continue;
+		}
+		e = json_array_get(d, 0);
+		snprintf(msg, sizeof(msg), "Value error, %s", refused[i].msg);
+		CHECK_STR(json_string_value(json_object_get(e, "type")),
+		    "value_error");
+		CHECK_STR(json_string_value(json_object_get(e, "msg")), msg);
+		CHECK_STR(json_string_value(json_object_get(json_object_get(e,
+		    "ctx"), "error")), refused[i].msg);
+		loc = json_object_get(e, "loc");
+		CHECK(json_array_size(loc) == 4 &&
+		    strcmp(json_string_value(json_array_get(loc, 2)),
+		    "extra_args") == 0 &&
+		    json_integer_value(json_array_get(loc, 3)) ==
+		    (json_int_t)refused[i].index);
+		CHECK(json_is_string(json_object_get(e, "input")));
+		json_decref(d);
+		free(t);
+	}
+	for (i = 0; i < sizeof(passed) / sizeof(passed[0]); i++) {
+		if (asprintf(&t, "[%s]", passed[i]) == -1)
+			exit(2);
+		expect_ok("extra_args", t, &cfg);
+		CHECK(cfg.n_extra_args > 0);
+		inst_config_free(&cfg);
+		free(t);
+	}
+	/* Two bad items, two entries, in order. */
+	d = run_text("{\"config\":{" REQ ",\"extra_args\":[\"--port\",\"1\","
+	    "\"-m\",\"/x\"]}}", 1);
+	CHECK(json_array_size(d) == 2);
+	CHECK(json_integer_value(json_array_get(json_object_get(
+	    json_array_get(d, 1), "loc"), 3)) == 2);
+	json_decref(d);
+}
+
 static void
 test_allow_extra(void)
 {
@@ -924,12 +1079,12 @@ test_allow_extra(void)
 	size_t			 i;
 
 	EXPECT_DETAIL("{\"config\":{" REQ ",\"extra_args\":[\"-v\"],"
-	    "\"env\":{\"A\":\"1\"}}}", 0,
+	    "\"env\":{\"TZ\":\"1\"}}}", 0,
 	    "[{\"type\":\"value_error\",\"loc\":[\"body\",\"config\","
 	    "\"extra_args\"],\"msg\":\"Value error, " MSG_DISABLED "\","
 	    "\"input\":[\"-v\"],\"ctx\":{\"error\":\"" MSG_DISABLED "\"}},"
 	    "{\"type\":\"value_error\",\"loc\":[\"body\",\"config\",\"env\"],"
-	    "\"msg\":\"Value error, " MSG_DISABLED "\",\"input\":{\"A\":\"1\"},"
+	    "\"msg\":\"Value error, " MSG_DISABLED "\",\"input\":{\"TZ\":\"1\"},"
 	    "\"ctx\":{\"error\":\"" MSG_DISABLED "\"}}]");
 	/* The refusal follows the field's own rules. */
 	EXPECT_DETAIL("{\"config\":{" REQ ",\"extra_args\":[5]}}", 0,
@@ -945,13 +1100,13 @@ test_allow_extra(void)
 
 	/* Accepted when allowed, in order. */
 	body = J("{\"config\":{" REQ ",\"extra_args\":[\"--a\",\"\","
-	    "\"\\u00e9\"],\"env\":{\"Z\":\"1\",\"A\":\"\"}}}");
+	    "\"\\u00e9\"],\"env\":{\"TZ\":\"1\",\"LANG\":\"\"}}}");
 	CHECK(run(body, 1, &cfg) == NULL);
 	CHECK(cfg.n_extra_args == 3 && strcmp(cfg.extra_args[0], "--a") == 0 &&
 	    strcmp(cfg.extra_args[1], "") == 0 &&
 	    strcmp(cfg.extra_args[2], "\xc3\xa9") == 0);
-	CHECK(cfg.n_env == 2 && strcmp(cfg.env[0].name, "Z") == 0 &&
-	    strcmp(cfg.env[1].name, "A") == 0 &&
+	CHECK(cfg.n_env == 2 && strcmp(cfg.env[0].name, "TZ") == 0 &&
+	    strcmp(cfg.env[1].name, "LANG") == 0 &&
 	    strcmp(cfg.env[1].value, "") == 0);
 	inst_config_free(&cfg);
 	json_decref(body);
@@ -973,7 +1128,7 @@ test_allow_extra(void)
 	for (i = 0; i < 257; i++) {
 		char	name[16];
 
-		snprintf(name, sizeof(name), "K%zu", i);
+		snprintf(name, sizeof(name), "CUDA_K%zu", i);
 		json_object_set_new(json_object_get(json_object_get(body,
 		    "config"), "env"), name, json_string("v"));
 	}
@@ -989,7 +1144,7 @@ test_allow_extra(void)
 	free(items);
 	json_decref(d);
 	json_object_del(json_object_get(json_object_get(body, "config"),
-	    "env"), "K0");
+	    "env"), "CUDA_K0");
 	CHECK(run(body, 1, &cfg) == NULL && cfg.n_env == 256);
 	inst_config_free(&cfg);
 	json_decref(body);
@@ -1047,7 +1202,7 @@ full_config(struct inst_config *c)
 	c->n_env = 2;
 	c->env[0].name = strdup("CUDA_VISIBLE_DEVICES");
 	c->env[0].value = strdup("0,1");
-	c->env[1].name = strdup("GREETING");
+	c->env[1].name = strdup("HF_HOME");
 	c->env[1].value = strdup("h\xc3\xa9");
 }
 
@@ -1175,18 +1330,32 @@ test_check(void)
 	CHECK_STR(inst_config_check(&c, 1),
 	    "extra_args must have at most 256 items");
 	c.n_extra_args = 3;
+	saved = c.extra_args[2];
+	c.extra_args[2] = (char *)"--port=1";
+	CHECK_STR(inst_config_check(&c, 1),
+	    "extra_args[2] flag --port is managed by solar-host");
+	c.extra_args[2] = (char *)"-m";
+	CHECK_STR(inst_config_check(&c, 1),
+	    "extra_args[2] flag -m is managed by solar-host");
+	c.extra_args[2] = saved;
 
 	saved = c.env[1].name;
 	c.env[1].name = (char *)"LD_PRELOAD";
 	CHECK_STR(inst_config_check(&c, 1),
 	    "env.LD_PRELOAD is not an allowed variable name");
+	c.env[1].name = (char *)"PYTHONPATH";
+	CHECK_STR(inst_config_check(&c, 1),
+	    "env.PYTHONPATH is not an allowed variable name");
+	c.env[1].name = (char *)"GGML_BACKEND_PATH";
+	CHECK_STR(inst_config_check(&c, 1),
+	    "env.GGML_BACKEND_PATH is not an allowed variable name");
 	c.env[1].name = (char *)"CUDA_VISIBLE_DEVICES";
 	CHECK_STR(inst_config_check(&c, 1),
 	    "env.CUDA_VISIBLE_DEVICES is given twice");
 	c.env[1].name = saved;
 	saved = c.env[1].value;
 	c.env[1].value = NULL;
-	CHECK_STR(inst_config_check(&c, 1), "env.GREETING is missing");
+	CHECK_STR(inst_config_check(&c, 1), "env.HF_HOME is missing");
 	c.env[1].value = saved;
 	CHECK(inst_config_check(&c, 1) == NULL);
 	inst_config_free(&c);
@@ -1230,7 +1399,7 @@ test_to_json(void)
 	    "\"api_key\":\"k\xf0\x9f\x98\x80\",\"special\":true,"
 	    "\"extra_args\":[\"--flash-attn\",\"--mlock\","
 	    "\"\xe6\x97\xa5\xe6\x9c\xac\"],\"env\":{\"CUDA_VISIBLE_DEVICES\":"
-	    "\"0,1\",\"GREETING\":\"h\xc3\xa9\"}},\"status\":\"running\","
+	    "\"0,1\",\"HF_HOME\":\"h\xc3\xa9\"}},\"status\":\"running\","
 	    "\"port\":3600,\"pid\":4242,"
 	    "\"created_at\":\"2026-11-27T10:11:58.123456Z\","
 	    "\"started_at\":\"2026-11-27T10:20:23Z\","
@@ -1820,6 +1989,7 @@ main(void)
 	test_lax_measured();
 	test_host_and_strings();
 	test_env_names();
+	test_extra_flags();
 	test_allow_extra();
 	test_field_order();
 	test_check();

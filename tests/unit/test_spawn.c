@@ -204,6 +204,11 @@ test_envp(void)
 		"SOLAR_API_KEY=x",
 		"CONFIG_FILE=/etc/solar/config.json",
 		"GGML_CUDA_NO_PINNED=1",
+		/* they load code: the operator's own stay behind too */
+		"GGML_BACKEND_PATH=/tmp/evil",
+		"OMP_TOOL_LIBRARIES=/tmp/evil.so",
+		"CUDA_INJECTION64_PATH=/tmp/evil.so",
+		"HIP_TOOLS_LIB=/tmp/evil.so",
 		NULL
 	};
 	static const char *const want_full[] = {
