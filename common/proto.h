@@ -46,6 +46,7 @@ enum reply_outcome {
 	REPLY_CONFLICT = 2,	/* it must be stopped first */
 	REPLY_FAILED = 3,	/* a start ended in failed; message = error_message */
 	REPLY_ERROR = 4,	/* message says why (a refused config, a failed save) */
+	REPLY_PORT_CONFLICT = 5,	/* 409: message names the port and its holder */
 };
 
 #endif
