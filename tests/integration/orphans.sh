@@ -37,11 +37,22 @@ lines() {
 	[ -f "$1" ] && [ "$(wc -l <"$1")" -eq "$2" ]
 }
 
-# expect_gone FILE WHAT: every pid in FILE is gone within the deadline.
+# expect_gone FILE WHAT: every pid in FILE is gone within STOP_TIMEOUT_S
+# + 2 s (and the slack) of $T0, when the stop or the exit began.
 expect_gone() {
 	[ -s "$1" ] || fail "$2: no pid recorded"
+	_dl=$DEADLINE
+	DEADLINE=$((T0 + STOP_TIMEOUT_S + 2 + 3 - $(date +%s)))
+	[ "$DEADLINE" -ge 0 ] || DEADLINE=0
 	wait_until all_gone "$1" ||
 	    fail "$2: left behind: $(alive_list "$1")"
+	DEADLINE=$_dl
+}
+
+stop_now() {
+	T0=$(date +%s)
+	api POST "/instances/$1/stop"
+	expect_code 200 "stop $1"
 }
 
 start_daemon
@@ -52,8 +63,7 @@ create_fake term "FAKE_GRANDCHILD=2 FAKE_PIDFILE=$TMP/term.pids"
 api POST "/instances/$ID/start"
 expect_code 200 "start term"
 wait_until lines "$TMP/term.pids" 2 || fail "term: grandchildren not started"
-api POST "/instances/$ID/stop"
-expect_code 200 "stop term"
+stop_now "$ID"
 expect_gone "$TMP/term.pids" "stop, SIGTERM ignored"
 pass "stop: grandchildren that ignore SIGTERM are gone"
 
@@ -62,8 +72,7 @@ create_fake setsid "FAKE_GRANDCHILD=2 FAKE_SETSID=1 FAKE_PIDFILE=$TMP/setsid.pid
 api POST "/instances/$ID/start"
 expect_code 200 "start setsid"
 wait_until lines "$TMP/setsid.pids" 2 || fail "setsid: grandchildren not started"
-api POST "/instances/$ID/stop"
-expect_code 200 "stop setsid"
+stop_now "$ID"
 expect_gone "$TMP/setsid.pids" "stop, setsid"
 pass "stop: grandchildren that called setsid are gone"
 
@@ -73,8 +82,7 @@ api POST "/instances/$ID/start"
 expect_code 200 "start stubborn"
 wait_until lines "$TMP/stubborn.pids" 1 || fail "stubborn: grandchild not started"
 field "$ID" .pid >>"$TMP/stubborn.pids"
-api POST "/instances/$ID/stop"
-expect_code 200 "stop stubborn"
+stop_now "$ID"
 expect_gone "$TMP/stubborn.pids" "stop after SIGKILL"
 pass "stop after SIGKILL: child and grandchild gone"
 
@@ -83,6 +91,7 @@ for mode in group setsid; do
 	opts="FAKE_GRANDCHILD=3 FAKE_FORK_EXIT=1 FAKE_PIDFILE=$TMP/fork-$mode.pids"
 	[ "$mode" = setsid ] && opts="$opts FAKE_SETSID=1"
 	create_fake "fork-$mode" "$opts"
+	T0=$(date +%s)
 	api POST "/instances/$ID/start"
 	expect_code 500 "start fork-$mode"
 	case $(jqb .detail) in
@@ -103,6 +112,7 @@ api POST "/instances/$ID/start"
 expect_code 200 "start crash"
 wait_until lines "$TMP/crash.pids" 2 || fail "crash: grandchildren not started"
 wait_until status_is "$ID" failed || fail "crash: not failed"
+T0=$(date +%s)
 expect_gone "$TMP/crash.pids" "crash"
 api POST "/instances/$ID/stop"
 pass "crash: grandchildren gone"
@@ -119,6 +129,7 @@ api POST "/instances/$ID/start"
 expect_code 200 "start down2"
 wait_until lines "$TMP/down.pids" 4 || fail "down: grandchildren not started"
 SUP=$DAEMON_PID
+T0=$(date +%s)
 stop_daemon TERM
 [ "$STATUS" = 0 ] || fail "shutdown: exit status $STATUS"
 DAEMON_PID=$SUP
