@@ -120,6 +120,7 @@ pt_hold(const struct psent *e)
 	/* Opened after the scan: is it still the process the scan saw? */
 	if (psscan_read(e->pid, &now) == -1 || now.start != e->start) {
 		close(fd);
+		errno = ESRCH;
 		return -1;
 	}
 	return fd;
@@ -143,8 +144,8 @@ pt_kill_entry(const struct psent *e, int sig)
 	if ((fd = pt_hold(e)) != -1) {
 		(void)pt_pidfd_signal(fd, sig);
 		close(fd);
-	} else if (errno == ENOSYS)
-		pt_kill_by_number(e->pid, e->start, sig);
+	} else if (errno != ESRCH)
+		pt_kill_by_number(e->pid, e->start, sig);	/* no pidfd to be had */
 }
 
 /* --- groups and their members ------------------------------------------ */
@@ -191,8 +192,7 @@ member_add(struct ptgroup *g, const struct psent *e)
 	m->start = e->start;
 	m->pidfd = -1;
 	if (pt.npidfds < PT_MAX_PIDFDS) {
-		if ((m->pidfd = pt_hold(e)) == -1 && errno != ENOSYS &&
-		    errno != EMFILE && errno != ENFILE) {
+		if ((m->pidfd = pt_hold(e)) == -1 && errno == ESRCH) {
 			free(m);	/* it died since the scan */
 			return NULL;
 		}
