@@ -163,6 +163,10 @@ reply_complete(struct pending *p, uint32_t outcome, const char *message,
 		http_reply_detail(p->req, 409, message != NULL ? message :
 		    "Too many instances");
 		break;
+	case REPLY_PORT_CONFLICT:
+		http_reply_detail(p->req, 409, message != NULL ? message :
+		    "Port conflict");
+		break;
 	default:
 		http_reply_detail(p->req, 500, message != NULL ? message :
 		    "Internal Server Error");
@@ -182,7 +186,7 @@ request_reply(struct apid *a, struct chanmsg *m)
 
 	(void)a;
 	memset(&inst, 0, sizeof(inst));
-	if (chanmsg_u32(m, &outcome) == -1 || outcome > REPLY_LIMIT ||
+	if (chanmsg_u32(m, &outcome) == -1 || outcome > REPLY_PORT_CONFLICT ||
 	    chanmsg_str(m, &message) == -1 || chanmsg_u8(m, &has) == -1 ||
 	    has > 1)
 		goto out;

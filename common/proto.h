@@ -6,7 +6,7 @@
 #ifndef SOLAR_PROTO_H
 #define SOLAR_PROTO_H
 
-#define PROTO_VERSION		3
+#define PROTO_VERSION		4
 
 /* The descriptor on which apid finds its end of the channel. */
 #define APID_CHANNEL_FD		3
@@ -53,6 +53,8 @@ enum reply_outcome {
 	REPLY_INVALID = 5,	/* a field only the supervisor can judge (a path
 				   outside MODEL_DIRS); message = why */
 	REPLY_LIMIT = 6,	/* MAX_INSTANCES reached; message = detail */
+	REPLY_PORT_CONFLICT = 7,	/* 409: message names the port and its
+					   holder */
 };
 
 #endif

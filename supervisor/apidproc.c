@@ -443,3 +443,9 @@ apidproc_free(struct apidproc *ap)
 	event_free(ap->ev_restart);
 	free(ap);
 }
+
+pid_t
+apidproc_pid(const struct apidproc *ap)
+{
+	return ap != NULL ? ap->pid : 0;
+}

@@ -20,6 +20,7 @@
 #include "linecut.h"
 #include "log.h"
 #include "logfile.h"
+#include "proctree.h"
 #include "spawn.h"
 
 #define CHILD_READ_SIZE		(64 * 1024)
@@ -127,6 +128,7 @@ child_start(struct event_base *base, const char *program, char *const envp[],
 	c->pid = spawn_child(program, argv, cenv, &c->outfd, err, errlen);
 	if (c->pid == -1)
 		goto fail;
+	proctree_add(c->pid);
 	c->ev_out = event_new(base, c->outfd, EV_READ | EV_PERSIST,
 	    child_on_output, c);
 	if (c->ev_out == NULL || event_add(c->ev_out, NULL) == -1)
@@ -150,8 +152,9 @@ child_pid(const struct child *c)
 void
 child_signal(struct child *c, int sig)
 {
+	/* Its process group, and those of its processes that left it. */
 	if (c->pid > 0)
-		(void)kill(-c->pid, sig);
+		proctree_signal(c->pid, sig);
 }
 
 void

@@ -27,6 +27,7 @@
 #include "modeldirs.h"
 #include "ports.h"
 #include "probe.h"
+#include "sockowner.h"
 #include "proto.h"
 #include "store.h"
 #include "sup.h"
@@ -119,6 +120,7 @@ struct sinst {
 	int			 probe_again;
 	int			 start_after_stop;
 	int			 stalled;
+	int			 not_owner;	/* said: its port answers for another */
 	int			 crashes;	/* automatic restarts in a row */
 	enum rec_kind		 recording;	/* starting, not yet saved */
 	struct sm_before	 before;
@@ -436,20 +438,52 @@ port_held(struct sinst *self, int port)
 	return 0;
 }
 
+/* An explicit port that is the API's or another live instance's: why. */
 static int
-port_choose(struct sinst *si)
+port_conflict(struct sinst *self, int port, char *buf, size_t len)
+{
+	struct sinst	*si;
+
+	if (port == self->is->sup->settings.port) {
+		snprintf(buf, len, "port %d is the API's port", port);
+		return 1;
+	}
+	TAILQ_FOREACH(si, &self->is->list, entry) {
+		if (si != self && si->inst.port == port && running_like(si)) {
+			snprintf(buf, len, "port %d is held by instance %s",
+			    port, si->inst.id);
+			return 1;
+		}
+	}
+	return 0;
+}
+
+/* The port of this attempt, or 0 with the reason in err. */
+static int
+port_choose(struct sinst *si, char *err, size_t errlen)
 {
 	const char	*host = si->inst.config.host;
-	int		 p;
+	int		 p, api = si->is->sup->settings.port;
 
-	if (si->inst.config.port != 0)
-		return (int)si->inst.config.port;
-	if (si->inst.port != 0 && !port_held(si, si->inst.port) &&
-	    ports_free(host, si->inst.port))
+	if ((p = (int)si->inst.config.port) != 0) {
+		if (port_conflict(si, p, err, errlen))
+			return 0;
+		/* Probed as assigned ones are: a foreign holder is named. */
+		if (!ports_free(host, p)) {
+			snprintf(err, errlen, "port %d is already in use on %s",
+			    p, host);
+			return 0;
+		}
+		return p;
+	}
+	if (si->inst.port != 0 && si->inst.port != api &&
+	    !port_held(si, si->inst.port) && ports_free(host, si->inst.port))
 		return si->inst.port;
 	for (p = si->is->sup->settings.start_port; p <= 65535; p++)
-		if (!port_held(si, p) && ports_free(host, p))
+		if (p != api && !port_held(si, p) && ports_free(host, p))
 			return p;
+	snprintf(err, errlen, "no free port from %d up",
+	    si->is->sup->settings.start_port);
 	return 0;
 }
 
@@ -528,6 +562,22 @@ sm_ready(struct sinst *si)
 	sm_answer_waiters(si, WAIT_START);
 }
 
+/* A 200 counts only from a socket the child's own processes hold. */
+static int
+sm_owns_port(struct sinst *si)
+{
+	char	 err[256];
+
+	if (sockowner_check(child_pid(si->child), si->inst.config.host,
+	    si->inst.port, err, sizeof(err)) == 1)
+		return 1;
+	if (!si->not_owner)
+		log_warnx("instance %s: port %d answers, but not for it: %s",
+		    si->inst.id, si->inst.port, err);
+	si->not_owner = 1;
+	return 0;
+}
+
 static void
 sm_on_probe(int status, void *arg)
 {
@@ -535,7 +585,7 @@ sm_on_probe(int status, void *arg)
 
 	if (si->inst.status != INST_STARTING || si->child == NULL)
 		return;
-	if (status == 200) {
+	if (status == 200 && sm_owns_port(si)) {
 		sm_ready(si);
 		return;
 	}
@@ -620,6 +670,7 @@ sm_attempt(struct sinst *si)
 
 	evtimer_del(si->ev_retry);
 	si->stalled = 0;
+	si->not_owner = 0;
 	si->probe_again = 0;
 	si->attempt_seq = logring_next_seq(si->ring);
 	si->inst.status = INST_STARTING;
@@ -642,11 +693,8 @@ sm_attempt(struct sinst *si)
 		goto failed;
 	}
 	final = 0;
-	if ((port = port_choose(si)) == 0) {
-		snprintf(err, sizeof(err), "no free port from %d up",
-		    sup->settings.start_port);
+	if ((port = port_choose(si, err, sizeof(err))) == 0)
 		goto failed;
-	}
 	si->inst.port = port;
 	/* The child opens what was checked, not what a link says later. */
 	run = si->inst.config;
@@ -1269,6 +1317,34 @@ instances_refuse_config(struct instances *is, unsigned int gen,
 	return 0;
 }
 
+/* A config can never run on the API's port: refused when it is given. */
+static int
+api_port_refused(struct instances *is, unsigned int gen, uint32_t peerid,
+    const struct inst_config *cfg)
+{
+	char	 msg[64];
+
+	if (cfg->port == 0 || (int)cfg->port != is->sup->settings.port)
+		return 0;
+	snprintf(msg, sizeof(msg), "port %d is the API's port", (int)cfg->port);
+	answer(is, gen, peerid, REPLY_PORT_CONFLICT, msg, NULL);
+	return 1;
+}
+
+/* An explicit port that another live instance holds, or the API's. */
+static int
+start_refused(struct instances *is, unsigned int gen, uint32_t peerid,
+    struct sinst *si)
+{
+	char	 msg[128];
+
+	if (si->inst.config.port == 0 ||
+	    !port_conflict(si, (int)si->inst.config.port, msg, sizeof(msg)))
+		return 0;
+	answer(is, gen, peerid, REPLY_PORT_CONFLICT, msg, &si->inst);
+	return 1;
+}
+
 static void
 req_create(struct instances *is, unsigned int gen, uint32_t peerid,
     struct inst_config *cfg)
@@ -1283,7 +1359,8 @@ req_create(struct instances *is, unsigned int gen, uint32_t peerid,
 		inst_config_free(cfg);
 		return;
 	}
-	if (instances_refuse_config(is, gen, peerid, cfg, 1)) {
+	if (instances_refuse_config(is, gen, peerid, cfg, 1) ||
+	    api_port_refused(is, gen, peerid, cfg)) {
 		inst_config_free(cfg);
 		return;
 	}
@@ -1316,7 +1393,8 @@ req_update(struct instances *is, unsigned int gen, uint32_t peerid,
 		answer(is, gen, peerid, REPLY_ERROR, why, NULL);
 		return;
 	}
-	if (instances_refuse_config(is, gen, peerid, cfg, 0))
+	if (instances_refuse_config(is, gen, peerid, cfg, 0) ||
+	    api_port_refused(is, gen, peerid, cfg))
 		return;
 	evtimer_del(si->ev_retry);	/* a failed one's pending restart */
 	old = si->inst.config;
@@ -1359,6 +1437,11 @@ static void
 req_start(struct instances *is, unsigned int gen, uint32_t peerid,
     struct sinst *si, int restart)
 {
+	/* A start of a live instance changes nothing; any other is checked. */
+	if ((restart || (si->inst.status != INST_RUNNING &&
+	    si->inst.status != INST_STARTING)) &&
+	    start_refused(is, gen, peerid, si))
+		return;
 	switch (si->inst.status) {
 	case INST_RUNNING:
 	case INST_STARTING:

@@ -22,6 +22,7 @@
 #include "channel.h"
 #include "log.h"
 #include "memory.h"
+#include "proctree.h"
 #include "proto.h"
 #include "settings.h"
 #include "store.h"
@@ -29,6 +30,7 @@
 
 #define SHUTDOWN_GRACE_S	5
 #define MEMORY_INTERVAL_S	5
+#define FINISH_TIMEOUT_MS	2000	/* at exit, for what is left below us */
 
 extern char **environ;
 
@@ -92,21 +94,49 @@ on_sighup(evutil_socket_t sig, short what, void *arg)
 	instances_reopen_logs(sup.instances);
 }
 
+/*
+ * Each exited child is looked at before it is reaped: while its zombie
+ * exists, the number of its process group is not another's, so what it
+ * left behind can be killed by that number.  Orphans reparented to us
+ * (we are their subreaper) are reaped here too and are no one's.
+ */
 static void
 on_sigchld(evutil_socket_t sig, short what, void *arg)
 {
-	pid_t	 pid;
-	int	 status;
+	siginfo_t	 info;
+	pid_t		 pid;
+	int		 status;
 
 	(void)sig;
 	(void)what;
 	(void)arg;
-	while ((pid = waitpid(-1, &status, WNOHANG)) > 0) {
+	for (;;) {
+		memset(&info, 0, sizeof(info));
+		if (waitid(P_ALL, 0, &info, WEXITED | WNOHANG | WNOWAIT) == -1) {
+			if (errno == EINTR)
+				continue;
+			break;
+		}
+		if ((pid = info.si_pid) == 0)
+			break;
+		proctree_exiting(pid);
+		if (waitpid(pid, &status, 0) != pid)
+			continue;
 		if (!apidproc_reaped(sup.apid, pid, status) &&
 		    !sampler_reaped(sup.sampler, pid, status))
 			(void)instances_reaped(sup.instances, pid, status);
 	}
+	proctree_sweep();
 	shutdown_check();
+}
+
+/* apid and the sampler are ours; the sweeps leave them alone. */
+static int
+is_helper(pid_t pid, void *arg)
+{
+	(void)arg;
+	return pid == apidproc_pid(sup.apid) ||
+	    pid == sampler_pid(sup.sampler);
 }
 
 void
@@ -320,6 +350,9 @@ main(int argc, char *argv[])
 	if ((sup.base = event_base_new()) == NULL)
 		fatalx("cannot create the event base");
 	log_libevent();
+	/* After daemon(): a fork does not inherit being a subreaper. */
+	if (proctree_init(sup.base, is_helper, NULL, err, sizeof(err)) == -1)
+		fatalx("%s", err);
 	ev_timeout = evtimer_new(sup.base, on_shutdown_timeout, NULL);
 	ev_term = evsignal_new(sup.base, SIGTERM, on_terminate, ev_timeout);
 	ev_int = evsignal_new(sup.base, SIGINT, on_terminate, ev_timeout);
@@ -351,6 +384,9 @@ main(int argc, char *argv[])
 	assets_free(sup.assets);
 	instances_free(sup.instances);
 	apidproc_free(sup.apid);
+	sup.apid = NULL;
+	sup.sampler = NULL;
+	proctree_finish(FINISH_TIMEOUT_MS);
 	event_free(ev_term);
 	event_free(ev_int);
 	event_free(ev_chld);

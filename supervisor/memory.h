@@ -40,5 +40,6 @@ struct sampler	*sampler_start(struct event_base *, const char *path,
 /* 1 when pid was the sampler (then it is restarted). */
 int		 sampler_reaped(struct sampler *, pid_t, int status);
 void		 sampler_free(struct sampler *);	/* kills and reaps it */
+pid_t		 sampler_pid(const struct sampler *);	/* -1: none runs */
 
 #endif

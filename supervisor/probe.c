@@ -212,12 +212,23 @@ probe_on_timer(evutil_socket_t fd, short what, void *arg)
 	probe_finish(arg, -1);
 }
 
+const char *
+probe_target(const char *host)
+{
+	/* The child listens on every address; ask it on loopback. */
+	if (strcmp(host, "0.0.0.0") == 0 || strcmp(host, "localhost") == 0)
+		return "127.0.0.1";
+	if (strcmp(host, "::") == 0)
+		return "::1";
+	return host;
+}
+
 int
 probe_start(struct probe *p, const char *host, int port)
 {
 	struct addrinfo	 hints, *res;
 	struct timeval	 tv;
-	const char	*addr = host;
+	const char	*addr;
 	char		 portstr[16];
 	int		 n;
 
@@ -225,11 +236,7 @@ probe_start(struct probe *p, const char *host, int port)
 		return 0;
 	if (host == NULL || port < 1 || port > 65535)
 		return -1;
-	/* The child listens on every address; ask it on loopback. */
-	if (strcmp(host, "0.0.0.0") == 0 || strcmp(host, "localhost") == 0)
-		addr = "127.0.0.1";
-	else if (strcmp(host, "::") == 0)
-		addr = "::1";
+	addr = probe_target(host);
 	snprintf(portstr, sizeof(portstr), "%d", port);
 	memset(&hints, 0, sizeof(hints));
 	hints.ai_family = AF_UNSPEC;

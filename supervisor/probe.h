@@ -18,6 +18,8 @@ struct probe	*probe_new(struct event_base *, probe_fn, void *arg);
  * probe_start.  -1 when it cannot even start. */
 int		 probe_start(struct probe *, const char *host, int port);
 int		 probe_busy(const struct probe *);
+/* The address a probe of host connects to. */
+const char	*probe_target(const char *host);
 void		 probe_cancel(struct probe *);	/* no callback for the one in flight */
 void		 probe_free(struct probe *);
 

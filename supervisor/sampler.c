@@ -315,3 +315,9 @@ sampler_free(struct sampler *s)
 	sampler_close(s);
 	free(s);
 }
+
+pid_t
+sampler_pid(const struct sampler *s)
+{
+	return s != NULL ? s->pid : -1;
+}

@@ -49,6 +49,7 @@ int		 apidproc_reaped(struct apidproc *, pid_t, int status);
 int		 apidproc_stop(struct apidproc *);
 void		 apidproc_kill(struct apidproc *);
 int		 apidproc_alive(const struct apidproc *);
+pid_t		 apidproc_pid(const struct apidproc *);	/* 0 or less: none */
 size_t		 apidproc_pending(const struct apidproc *);	/* bytes unsent */
 /* Queue a message for apid; -1 (and dropped) while there is none. */
 int		 apidproc_send(struct apidproc *, uint32_t type, uint32_t peerid,

@@ -19,6 +19,12 @@
  *   FAKE_NONL_BYTES=N     once ready (after the burst), print N bytes "n"
  *                         with no newline, in writes of 64 KiB, then "\n"
  *                         if FAKE_NONL_END=1
+ *   FAKE_NO_LISTEN=1      bind nothing, never answer, but stay alive
+ *   FAKE_GRANDCHILD=N     fork N processes that ignore SIGTERM and sleep
+ *   FAKE_SETSID=1         each of them calls setsid() first
+ *   FAKE_FORK_EXIT=1      exit with status 1 right after forking them
+ *   FAKE_PIDFILE=FILE     append each such process's pid to FILE, once it
+ *                         ignores SIGTERM (and has its own session)
  */
 #include <sys/types.h>
 #include <sys/socket.h>
@@ -114,6 +120,41 @@ record(const char *path, int argc, char *argv[])
 	fprintf(f, "pgid %ld sid %ld pid %ld\n", (long)getpgid(0),
 	    (long)getsid(0), (long)getpid());
 	fclose(f);
+}
+
+/* FAKE_GRANDCHILD: each one ready (setsid done, SIGTERM ignored) before
+ * its pid is written, so that a test never races its set-up. */
+static void
+grandchildren(long n)
+{
+	const char	*pidfile = getenv("FAKE_PIDFILE");
+	pid_t		 pid;
+	char		 c;
+	long		 i;
+	int		 p[2], fd;
+
+	for (i = 0; i < n; i++) {
+		if (pipe(p) == -1 || (pid = fork()) == -1)
+			return;
+		if (pid == 0) {
+			close(p[0]);
+			signal(SIGTERM, SIG_IGN);
+			if (getenv("FAKE_SETSID") != NULL)
+				(void)setsid();
+			(void)write(p[1], "", 1);
+			close(p[1]);
+			for (;;)
+				pause();
+		}
+		close(p[1]);
+		(void)read(p[0], &c, 1);
+		close(p[0]);
+		if (pidfile != NULL && (fd = open(pidfile,
+		    O_WRONLY | O_APPEND | O_CREAT, 0644)) != -1) {
+			dprintf(fd, "%ld\n", (long)pid);
+			close(fd);
+		}
+	}
 }
 
 static void
@@ -261,6 +302,11 @@ main(int argc, char *argv[])
 		return 1;
 	}
 
+	grandchildren(env_long("FAKE_GRANDCHILD", 0));
+	if (getenv("FAKE_FORK_EXIT") != NULL) {
+		say('E', "srv  llama_server: fake exit after forking");
+		return 1;
+	}
 	memset(&ss, 0, sizeof(ss));
 	if (strchr(host, ':') != NULL) {
 		struct sockaddr_in6 *s6 = (struct sockaddr_in6 *)&ss;
@@ -278,10 +324,12 @@ main(int argc, char *argv[])
 			s4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
 		sslen = sizeof(*s4);
 	}
-	if ((lfd = socket(ss.ss_family, SOCK_STREAM, 0)) == -1 ||
+	lfd = -1;
+	if (getenv("FAKE_NO_LISTEN") == NULL &&
+	    ((lfd = socket(ss.ss_family, SOCK_STREAM, 0)) == -1 ||
 	    setsockopt(lfd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) == -1 ||
 	    bind(lfd, (struct sockaddr *)&ss, sslen) == -1 ||
-	    listen(lfd, 64) == -1) {
+	    listen(lfd, 64) == -1)) {
 		say('E', "srv    start: couldn't bind HTTP server socket, "
 		    "hostname: %s, port: %d", host, port);
 		say('E', "srv  llama_server: exiting due to HTTP server error");

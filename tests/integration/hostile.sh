@@ -852,6 +852,105 @@ case_env_value_nul() {
 }
 run env_value_nul
 
+# --- ports ---------------------------------------------------------------
+# An explicit port is no way to borrow someone else's socket: the API's
+# and a live instance's are refused (409, the port named), a foreign
+# holder fails the start (the port named), and a 200 from a socket the
+# child does not hold is no readiness.
+
+case_port_is_api_port() {
+	api POST /instances "{\"config\":{$CFG,\"port\":$PORT}}"
+	expect_code 409 "$CASE: create"
+	expect_body "{\"detail\":\"port $PORT is the API's port\"}" "$CASE: create"
+}
+run port_is_api_port
+
+case_port_update_to_api_port() {
+	VALID=1
+	create upd
+	api PUT "/instances/$ID" "{\"config\":{$CFG,\"port\":$PORT}}"
+	expect_code 409 "$CASE: update"
+	expect_body "{\"detail\":\"port $PORT is the API's port\"}" "$CASE: update"
+	[ "$(field "$ID" .config.port)" = null ] || fail "$CASE: the port changed"
+	api DELETE "/instances/$ID"
+	expect_code 200 "$CASE: delete"
+}
+run port_update_to_api_port
+
+case_port_of_running_instance() {
+	VALID=1
+	_port=$("$FREEPORT")
+	create first "\"port\":$_port"
+	_first=$ID
+	api POST "/instances/$_first/start"
+	[ "$(jqb .instance.status)" = running ] || fail "$CASE: first: $BODY"
+	create second "\"port\":$_port"
+	api POST "/instances/$ID/start"
+	expect_code 409 "$CASE: start"
+	expect_body "{\"detail\":\"port $_port is held by instance $_first\"}" "$CASE: start"
+	[ "$(field "$ID" .status)" = stopped ] || fail "$CASE: second: $(field "$ID" .status)"
+	api POST "/instances/$ID/restart"
+	expect_code 409 "$CASE: restart"
+	api POST "/instances/$_first/stop"
+	expect_code 200 "$CASE: stop"
+	api DELETE "/instances/$ID"
+	api DELETE "/instances/$_first"
+	expect_code 200 "$CASE: delete"
+}
+run port_of_running_instance
+
+# foreign PORT: a llama-server of no instance's, answering 200 on PORT.
+foreign() {
+	"$FAKE" --host 127.0.0.1 --port "$1" --model "$TMP/none" \
+	    2>"$TMP/foreign.log" &
+	FOREIGN=$!
+	wait_until curl -sf -o /dev/null "http://127.0.0.1:$1/health" ||
+	    fail "$CASE: the foreign server does not answer"
+}
+
+foreign_gone() {
+	kill "$FOREIGN" 2>/dev/null
+	wait "$FOREIGN" 2>/dev/null
+}
+
+case_port_foreign_holder() {
+	VALID=1
+	_port=$("$FREEPORT")
+	foreign "$_port"
+	create borrower "\"port\":$_port"
+	api POST "/instances/$ID/start"
+	foreign_gone
+	expect_code 500 "$CASE: start"
+	expect_body "{\"detail\":\"Failed to start instance: port $_port is already in use on 0.0.0.0\"}" "$CASE: start"
+	[ "$(field "$ID" .status)" = failed ] || fail "$CASE: $(field "$ID" .status)"
+	api DELETE "/instances/$ID"
+	expect_code 200 "$CASE: delete"
+}
+run port_foreign_holder
+
+# The bind probe passed, then someone else's server came up on the port
+# while the child has bound nothing: its 200 must not make it running.
+case_port_spoofed_readiness() {
+	VALID=1
+	_port=$("$FREEPORT")
+	create_fake spoofed FAKE_NO_LISTEN=1 "\"host\":\"127.0.0.1\",\"port\":$_port"
+	api POST "/instances/$ID/start"
+	expect_code 200 "$CASE: start"
+	[ "$(jqb .instance.status)" = starting ] || fail "$CASE: $BODY"
+	foreign "$_port"
+	wait_until grep -q "port $_port answers, but not for it" "$TMP/stderr" ||
+	    fail "$CASE: the probe never reached the foreign server"
+	sleep 1.5
+	_st=$(field "$ID" .status)
+	foreign_gone
+	[ "$_st" = starting ] || fail "$CASE: status $_st, want starting"
+	api POST "/instances/$ID/stop"
+	expect_code 200 "$CASE: stop"
+	api DELETE "/instances/$ID"
+	expect_code 200 "$CASE: delete"
+}
+run port_spoofed_readiness
+
 # --- floods --------------------------------------------------------------
 
 case_rapid_connects() {
