@@ -1,4 +1,9 @@
-/* probe.c: the readiness probe: GET /health, up to the status code. */
+/*
+ * probe.c: the readiness probe: GET /health and its status code.  The
+ * rest of the answer is read and dropped up to the server's close (or a
+ * bound), since closing with unread bytes would reset the connection,
+ * which a server that logs its client errors reports on every start.
+ */
 #include <sys/types.h>
 #include <sys/socket.h>
 
@@ -19,12 +24,15 @@
 
 /* "HTTP/1.1 200" and the byte after it, which shows the code is whole. */
 #define PROBE_STATUS_LEN	13
+/* Past this much of an answer, drop the connection anyway. */
+#define PROBE_DRAIN_MAX		65536
 
 enum probe_state {
 	PROBE_IDLE = 0,
 	PROBE_CONNECTING,
 	PROBE_SENDING,
 	PROBE_READING,
+	PROBE_DRAINING,		/* the status is known: reading to the end */
 	PROBE_FAILED,		/* waiting for the loop to report -1 */
 };
 
@@ -41,6 +49,8 @@ struct probe {
 	size_t			 reqoff;
 	char			 resp[PROBE_STATUS_LEN];
 	size_t			 resplen;
+	int			 status;	/* once DRAINING */
+	size_t			 drained;
 };
 
 static void	probe_reset(struct probe *);
@@ -51,6 +61,7 @@ static void	probe_on_io(evutil_socket_t, short, void *);
 static void	probe_on_timer(evutil_socket_t, short, void *);
 static void	probe_send(struct probe *);
 static void	probe_read(struct probe *);
+static void	probe_drain(struct probe *);
 
 struct probe *
 probe_new(struct event_base *base, probe_fn cb, void *arg)
@@ -169,8 +180,36 @@ probe_read(struct probe *p)
 	}
 	p->resplen += (size_t)n;
 	status = probe_parse(p->resp, p->resplen, n == 0);
-	if (status != -2)
+	if (status == -2)
+		return;
+	if (status == -1 || n == 0) {
 		probe_finish(p, status);
+		return;
+	}
+	p->status = status;
+	p->drained = 0;
+	p->state = PROBE_DRAINING;
+	probe_drain(p);
+}
+
+/* The rest of the answer, dropped, until the server closes. */
+static void
+probe_drain(struct probe *p)
+{
+	char	 buf[4096];
+	ssize_t	 n;
+
+	for (;;) {
+		n = read(p->fd, buf, sizeof(buf));
+		if (n == -1 && (errno == EAGAIN || errno == EWOULDBLOCK ||
+		    errno == EINTR))
+			return;
+		if (n > 0 && (p->drained += (size_t)n) <= PROBE_DRAIN_MAX)
+			continue;
+		/* The end, an error, or too much: the status stands. */
+		probe_finish(p, p->status);
+		return;
+	}
 }
 
 static void
@@ -198,18 +237,24 @@ probe_on_io(evutil_socket_t fd, short what, void *arg)
 	case PROBE_READING:
 		probe_read(p);
 		break;
+	case PROBE_DRAINING:
+		probe_drain(p);
+		break;
 	default:
 		break;
 	}
 }
 
-/* The deadline passed, or a failure at start is reported. */
+/* The deadline passed (an answer whose status came stands), or a failure
+ * at start is reported. */
 static void
 probe_on_timer(evutil_socket_t fd, short what, void *arg)
 {
+	struct probe	*p = arg;
+
 	(void)fd;
 	(void)what;
-	probe_finish(arg, -1);
+	probe_finish(p, p->state == PROBE_DRAINING ? p->status : -1);
 }
 
 const char *

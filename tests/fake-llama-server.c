@@ -20,6 +20,9 @@
  *                         with no newline, in writes of 64 KiB, then "\n"
  *                         if FAKE_NONL_END=1
  *   FAKE_NO_LISTEN=1      bind nothing, never answer, but stay alive
+ *   FAKE_PROBELOG=FILE    after each answer, wait for the client's close
+ *                         and append "clean" or "reset" (it closed with
+ *                         unread bytes) to FILE
  *   FAKE_GRANDCHILD=N     fork N processes that ignore SIGTERM and sleep
  *   FAKE_SETSID=1         each of them calls setsid() first
  *   FAKE_FORK_EXIT=1      exit with status 1 right after forking them
@@ -242,6 +245,27 @@ nonl(long n)
 		(void)write(STDERR_FILENO, "\n", 1);
 }
 
+/* How the client ended the connection, as llama-server's own client
+ * error logging would see it. */
+static void
+probelog(int fd, const char *path)
+{
+	struct pollfd	 pfd = { fd, POLLIN, 0 };
+	char		 buf[256];
+	ssize_t		 n = -1;
+	FILE		*f;
+
+	(void)shutdown(fd, SHUT_WR);
+	while (poll(&pfd, 1, 5000) == 1 &&
+	    (n = read(fd, buf, sizeof(buf))) > 0)
+		continue;
+	if ((f = fopen(path, "a")) == NULL)
+		return;
+	fprintf(f, "%s\n", n == 0 ? "clean" : errno == ECONNRESET ? "reset" :
+	    "other");
+	fclose(f);
+}
+
 static void
 answer(int fd, int ready)
 {
@@ -252,8 +276,9 @@ answer(int fd, int ready)
 	    "Content-Type: application/json\r\nContent-Length: 76\r\n"
 	    "Connection: close\r\n\r\n{\"error\":{\"message\":\"Loading model\","
 	    "\"type\":\"unavailable_error\",\"code\":503}}";
-	char	 buf[2048];
-	ssize_t	 n;
+	const char	*log;
+	char		 buf[2048];
+	ssize_t		 n;
 
 	/* Read the request head, what there is of it; it is not checked. */
 	n = read(fd, buf, sizeof(buf));
@@ -262,6 +287,8 @@ answer(int fd, int ready)
 		(void)write(fd, ok, sizeof(ok) - 1);
 	else
 		(void)write(fd, loading, sizeof(loading) - 1);
+	if ((log = getenv("FAKE_PROBELOG")) != NULL)
+		probelog(fd, log);
 	close(fd);
 }
 

@@ -76,11 +76,16 @@ api POST "/instances/$ID/stop"
 expect_code 200 "stop of a stopped instance"
 
 # A slow load: the start answers after about 2 s with "starting".
-create_fake slow FAKE_LOAD_MS=5000
+create_fake slow "FAKE_LOAD_MS=5000 FAKE_PROBELOG=$TMP/probelog"
 api POST "/instances/$ID/start"
 expect_code 200 "start of a slow instance"
 [ "$(jqb .instance.status)" = starting ] || fail "slow start answered: $BODY"
 wait_until status_is "$ID" running || fail "the slow instance never ran"
+# Every probe, of a loading (503) and of a ready child, read its answer to
+# the end: none closed with unread bytes, which resets the connection.
+wait_until grep -q clean "$TMP/probelog" || fail "no probe was logged"
+grep -qv '^clean$' "$TMP/probelog" &&
+    fail "a probe reset its connection: $(sort "$TMP/probelog" | uniq -c)"
 SLOW=$ID
 
 # A child that ignores SIGTERM is killed after STOP_TIMEOUT_S; other
