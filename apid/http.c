@@ -325,7 +325,7 @@ http_dispatch(struct evhttp_request *req, void *arg)
 
 	(void)arg;
 	if ((evcon = evhttp_request_get_connection(req)) != NULL)
-		conns_request(evhttp_connection_get_bufferevent(evcon));
+		(void)conns_request(evhttp_connection_get_bufferevent(evcon));
 	if (http_lengths_conflict(in)) {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Connection", "close");
@@ -402,7 +402,8 @@ http_setup(struct apid *a, int listen_fd)
 	    NULL)
 		return -1;
 	return conns_setup(a->base, evhttp_bound_socket_get_listener(bound),
-	    a->max_connections, (int)a->http_timeout_s);
+	    a->max_connections, (int)a->http_timeout_s,
+	    (int)a->header_timeout_s);
 }
 
 void
