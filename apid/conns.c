@@ -7,9 +7,8 @@
  * clears its callbacks, which we notice, and then our reference goes too.
  *
  * evhttp does not say when a request head is complete, so a callback on
- * each connection's input buffer looks at the bytes as they arrive and
- * finds the blank line that ends a head (and any NUL in it, which evhttp
- * would silently cut a header at).  A connection waits for a head from
+ * each connection's input buffer hands the bytes to headscan.c as they
+ * arrive.  A connection waits for a head from
  * its start, or from its last answer (keep-alive); it has
  * HEADER_TIMEOUT_S from its first byte for the head (from its start, for
  * a new connection) and HTTP_TIMEOUT_S from the start of its wait for the
@@ -39,6 +38,7 @@
 
 #include "apid.h"
 #include "conns.h"
+#include "headscan.h"
 #include "log.h"
 
 #define CONNS_SWEEP_MS		100
@@ -50,13 +50,6 @@ enum conn_state {
 	CONN_BUSY,	/* the request is ours: handled, answered, or upgraded */
 };
 
-/* Where the head scanner is: a line may end in "\n" or "\r\n". */
-enum conn_scan {
-	SCAN_LINE,	/* at the start of a line */
-	SCAN_CR,	/* a '\r' at the start of a line */
-	SCAN_TEXT,	/* inside a line */
-};
-
 struct conn {
 	TAILQ_ENTRY(conn)	 entry;		/* cs.list */
 	TAILQ_ENTRY(conn)	 wentry;	/* cs.heads or cs.bodies */
@@ -66,10 +59,8 @@ struct conn {
 	struct timeval		 since;		/* start of the wait */
 	struct timeval		 deadline;
 	enum conn_state		 state;
-	enum conn_scan		 scan;
+	struct headscan		 head;
 	int			 idle;		/* no byte yet since the answer */
-	int			 started;	/* the head's first line has begun */
-	int			 nul;		/* the head held a NUL byte */
 	int			 fd;		/* where cs.byfd holds it, or -1 */
 };
 TAILQ_HEAD(connq, conn);
@@ -246,50 +237,11 @@ conns_head_done(struct conn *c)
 	conns_wait(c, &cs.bodies);
 }
 
-/* Scan bytes of a head: 1 when its blank line is among them. */
-static int
-conns_scan_bytes(struct conn *c, const unsigned char *s, size_t len)
-{
-	const unsigned char	*e = s + len, *nl;
-
-	while (s < e) {
-		if (c->scan == SCAN_TEXT) {
-			nl = memchr(s, '\n', e - s);
-			if (memchr(s, '\0', (nl != NULL ? nl : e) - s) != NULL)
-				c->nul = 1;
-			if (nl == NULL)
-				return 0;
-			s = nl + 1;
-			c->scan = SCAN_LINE;
-			continue;
-		}
-		if (*s == '\n' && c->started)
-			return 1;
-		/* Blank lines before a request line are skipped. */
-		if (*s == '\n')
-			c->scan = SCAN_LINE;
-		else if (*s == '\r' && c->scan == SCAN_LINE)
-			c->scan = SCAN_CR;
-		else {
-			if (*s == '\0')
-				c->nul = 1;
-			c->started = 1;
-			c->scan = SCAN_TEXT;
-		}
-		s++;
-	}
-	return 0;
-}
-
 /* The bytes of buf from off on belong to a head: is it complete? */
 static void
 conns_scan(struct conn *c, struct evbuffer *buf, size_t off)
 {
-	struct evbuffer_ptr	 p;
-	struct evbuffer_iovec	 v[8];
-	struct timeval		 now, d;
-	int			 i, n;
-	size_t			 done;
+	struct timeval	 now, d;
 
 	if (c->idle) {
 		/* The next request has begun: its head is due soon. */
@@ -299,20 +251,8 @@ conns_scan(struct conn *c, struct evbuffer *buf, size_t off)
 		if (timercmp(&d, &c->deadline, <))
 			c->deadline = d;
 	}
-	if (evbuffer_ptr_set(buf, &p, off, EVBUFFER_PTR_SET) == -1)
-		return;
-	do {
-		if ((n = evbuffer_peek(buf, -1, &p, v, 8)) <= 0)
-			return;
-		for (done = 0, i = 0; i < n && i < 8; i++) {
-			if (conns_scan_bytes(c, v[i].iov_base, v[i].iov_len)) {
-				conns_head_done(c);
-				return;
-			}
-			done += v[i].iov_len;
-		}
-	} while (n > 8 &&
-	    evbuffer_ptr_set(buf, &p, done, EVBUFFER_PTR_ADD) == 0);
+	if (headscan_buffer(&c->head, buf, off))
+		conns_head_done(c);
 }
 
 static void
@@ -445,7 +385,7 @@ conns_new_bev(struct event_base *base, void *arg)
 	c->bev = bev;
 	c->fd = -1;
 	c->state = CONN_HEAD;
-	c->scan = SCAN_LINE;
+	headscan_reset(&c->head);
 	gettimeofday(&c->since, NULL);
 	conns_after(&c->deadline, &c->since, cs.header_timeout_s <
 	    cs.timeout_s ? cs.header_timeout_s : cs.timeout_s);
@@ -467,7 +407,7 @@ conns_request(struct bufferevent *bev)
 	conns_wait(c, NULL);
 	/* The last one that could make room may have been this. */
 	conns_update_listener();
-	return c->nul;
+	return c->head.nul;
 }
 
 void
@@ -481,10 +421,8 @@ conns_answered(struct bufferevent *bev)
 	gettimeofday(&c->since, NULL);
 	conns_after(&c->deadline, &c->since, cs.timeout_s);
 	c->state = CONN_HEAD;
-	c->scan = SCAN_LINE;
+	headscan_reset(&c->head);
 	c->idle = 1;
-	c->started = 0;
-	c->nul = 0;
 	conns_wait(c, &cs.heads);
 	/* A pipelined request may be waiting already: evhttp has not read it. */
 	in = bufferevent_get_input(bev);
