@@ -8,12 +8,11 @@
  *
  * evhttp does not say when a request head is complete, so a callback on
  * each connection's input buffer hands the bytes to headscan.c as they
- * arrive.  A connection waits for a head from
- * its start, or from its last answer (keep-alive); it has
- * HEADER_TIMEOUT_S from its first byte for the head (from its start, for
- * a new connection) and HTTP_TIMEOUT_S from the start of its wait for the
- * whole request.  Past either it is failed through evhttp's own error
- * path.
+ * arrive.  A connection waits for a head from its start, or from its last
+ * answer (keep-alive); it has HEADER_TIMEOUT_S for the head from its
+ * start if it is new, else from the first byte of the head, and
+ * HTTP_TIMEOUT_S from the start of its wait for the whole request.  Past
+ * either it is failed through evhttp's own error path.
  *
  * At MAX_CONNECTIONS, and when accept() runs out of descriptors, a new
  * client makes room: the connection that has waited longest for a head is
