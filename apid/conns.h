@@ -1,4 +1,4 @@
-/* conns.h: HTTP connections counted, limited and given a request deadline. */
+/* conns.h: HTTP connections counted, limited and given deadlines. */
 #ifndef SOLAR_CONNS_H
 #define SOLAR_CONNS_H
 
@@ -9,9 +9,10 @@ struct event_base;
 struct evconnlistener;
 
 int			 conns_setup(struct event_base *, struct evconnlistener *,
-			    size_t max, int timeout_s);
+			    size_t max, int timeout_s, int header_timeout_s);
 struct bufferevent	*conns_new_bev(struct event_base *, void *);	/* evhttp_set_bevcb */
-void			 conns_request(struct bufferevent *);	/* a whole request came */
+/* A whole request came; 1 when its head held a NUL byte. */
+int			 conns_request(struct bufferevent *);
 void			 conns_answered(struct bufferevent *);	/* the next one may come */
 size_t			 conns_count(void);
 void			 conns_teardown(void);

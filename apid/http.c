@@ -24,6 +24,7 @@
 #include "json.h"
 #include "log.h"
 #include "strbuf.h"
+#include "ws.h"
 #include "wsession.h"
 
 #define HTTP_MAX_HEADERS	(32 * 1024)
@@ -210,18 +211,24 @@ http_key_ok(const char *given)
 	return sodium_memcmp(h, key_hash, sizeof(h)) == 0;
 }
 
-/* The header, or for WebSocket paths the api_key query parameter. */
+/*
+ * The header, or for a WebSocket upgrade the api_key query parameter
+ * (browsers cannot set headers there).  Only for a real upgrade: a key in
+ * a URL ends up in logs and histories, and GET /instances/{id}/state is
+ * both a WebSocket and a plain path.
+ */
 static int
 http_authenticated(struct evhttp_request *req, const char *path)
 {
-	const char	*query;
-	struct evkeyvalq q;
-	int		 ok;
+	struct evkeyvalq	*in = evhttp_request_get_input_headers(req);
+	const char		*query;
+	struct evkeyvalq	 q;
+	int			 ok;
 
-	if (http_key_ok(evhttp_find_header(
-	    evhttp_request_get_input_headers(req), "X-API-Key")))
+	if (http_key_ok(evhttp_find_header(in, "X-API-Key")))
 		return 1;
-	if (!routes_websocket(path) || (query = evhttp_uri_get_query(
+	if (!routes_websocket(path) || !ws_is_upgrade(in) ||
+	    (query = evhttp_uri_get_query(
 	    evhttp_request_get_evhttp_uri(req))) == NULL)
 		return 0;
 	TAILQ_INIT(&q);
@@ -322,11 +329,14 @@ http_dispatch(struct evhttp_request *req, void *arg)
 	enum evhttp_cmd_type	 method = evhttp_request_get_command(req);
 	struct evhttp_connection *evcon;
 	size_t			 nparams, slen;
+	int			 nul = 0;
 
 	(void)arg;
-	if ((evcon = evhttp_request_get_connection(req)) != NULL)
-		conns_request(evhttp_connection_get_bufferevent(evcon));
-	if (http_lengths_conflict(in)) {
+	if ((evcon = evhttp_request_get_connection(req)) != NULL &&
+	    conns_request(evhttp_connection_get_bufferevent(evcon)) == 1)
+		nul = 1;
+	/* evhttp cut a header at the NUL ("X-API-Key: key\0junk" is "key"). */
+	if (nul || http_lengths_conflict(in)) {
 		evhttp_add_header(evhttp_request_get_output_headers(req),
 		    "Connection", "close");
 		http_reply_detail(req, 400, "Bad Request");
@@ -402,7 +412,8 @@ http_setup(struct apid *a, int listen_fd)
 	    NULL)
 		return -1;
 	return conns_setup(a->base, evhttp_bound_socket_get_listener(bound),
-	    a->max_connections, (int)a->http_timeout_s);
+	    a->max_connections, (int)a->http_timeout_s,
+	    (int)a->header_timeout_s);
 }
 
 void

@@ -5,10 +5,9 @@
  * callbacks replace evhttp's at once, evhttp's timeouts and close callback
  * are cleared, bytes already buffered are read, the request is never
  * finished through evhttp, and evhttp_connection_free() ends it exactly
- * once.  Each client has a bounded queue of pre-encoded frames: a frame
- * goes to wslay only when wslay holds none and the socket's output is
- * under a cap; a full queue drops its oldest lines (the client sees the
- * gap in seq).
+ * once.  Each client has a bounded queue of pre-encoded frames
+ * (wsqueue.c): a frame goes to wslay only when wslay holds none and the
+ * socket's output is under a cap.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -33,27 +32,11 @@
 #include "uuid.h"
 #include "ws.h"
 #include "wsession.h"
+#include "wsqueue.h"
 
 #define WSS_MAX_IN		4096		/* clients only send control frames */
-#define WSS_OUT_CAP		(256 * 1024)	/* socket output before we wait */
-#define WSS_QUEUE_MAX_FRAMES	4096
-#define WSS_QUEUE_MAX_BYTES	(4 * 1024 * 1024)
 #define WSS_PING_S		30
 #define WSS_LINGER_S		5		/* for the close frame to leave */
-
-/* A frame shared by every client that gets it. */
-struct frame {
-	unsigned int	 refs;
-	uint64_t	 seq;
-	size_t		 len;
-	char		 data[];
-};
-
-struct qitem {
-	TAILQ_ENTRY(qitem)	 entry;
-	struct frame		*f;
-};
-TAILQ_HEAD(qitems, qitem);
 
 struct wsess {
 	TAILQ_ENTRY(wsess)	 entry;
@@ -64,15 +47,12 @@ struct wsess {
 	struct ws		*ws;
 	struct event		*ev_ping;
 	struct event		*ev_linger;
-	struct qitems		 queue;
-	size_t			 qframes;
-	size_t			 qbytes;
+	struct wsq		 q;
 	/* logs: live lines are held until the history is in */
 	int			 hist_wait;
 	uint32_t		 hist_req;
 	uint64_t		 since;
 	uint64_t		 hist_next;
-	struct qitems		 held;
 	int			 finishing;
 };
 TAILQ_HEAD(wsesss, wsess);
@@ -84,71 +64,6 @@ static uint32_t		 next_hist_req = 1;
 static void	wss_free(struct wsess *);
 static void	wss_pump(struct wsess *);
 
-static struct frame *
-frame_new(uint64_t seq, const char *data, size_t len)
-{
-	struct frame	*f;
-
-	if ((f = malloc(sizeof(*f) + len)) == NULL)
-		return NULL;
-	f->refs = 1;
-	f->seq = seq;
-	f->len = len;
-	memcpy(f->data, data, len);
-	return f;
-}
-
-static void
-frame_unref(struct frame *f)
-{
-	if (f != NULL && --f->refs == 0)
-		free(f);
-}
-
-static void
-qitems_clear(struct qitems *q)
-{
-	struct qitem	*it;
-
-	while ((it = TAILQ_FIRST(q)) != NULL) {
-		TAILQ_REMOVE(q, it, entry);
-		frame_unref(it->f);
-		free(it);
-	}
-}
-
-static void
-qitems_push(struct qitems *q, struct frame *f)
-{
-	struct qitem	*it;
-
-	if ((it = malloc(sizeof(*it))) == NULL)
-		return;
-	f->refs++;
-	it->f = f;
-	TAILQ_INSERT_TAIL(q, it, entry);
-}
-
-/* Queue a frame for the client, dropping the oldest when full. */
-static void
-wss_enqueue(struct wsess *s, struct frame *f)
-{
-	struct qitem	*it;
-
-	qitems_push(&s->queue, f);
-	s->qframes++;
-	s->qbytes += f->len;
-	while (s->qframes > WSS_QUEUE_MAX_FRAMES ||
-	    s->qbytes > WSS_QUEUE_MAX_BYTES) {
-		it = TAILQ_FIRST(&s->queue);
-		TAILQ_REMOVE(&s->queue, it, entry);
-		s->qframes--;
-		s->qbytes -= it->f->len;
-		frame_unref(it->f);
-		free(it);
-	}
-}
-
 static void
 wss_enqueue_text(struct wsess *s, const char *text, size_t len)
 {
@@ -156,7 +71,7 @@ wss_enqueue_text(struct wsess *s, const char *text, size_t len)
 
 	if ((f = frame_new(0, text, len)) == NULL)
 		return;
-	wss_enqueue(s, f);
+	wsq_push(&s->q, f);
 	frame_unref(f);
 }
 
@@ -164,22 +79,19 @@ static void
 wss_pump(struct wsess *s)
 {
 	struct evbuffer	*out = bufferevent_get_output(s->bev);
-	struct qitem	*it;
+	struct frame	*f;
+	size_t		 cap = wsq_out_cap();
+	int		 rc;
 
 	if (s->finishing)
 		return;
-	while ((it = TAILQ_FIRST(&s->queue)) != NULL && ws_queued(s->ws) == 0 &&
-	    evbuffer_get_length(out) < WSS_OUT_CAP) {
-		TAILQ_REMOVE(&s->queue, it, entry);
-		s->qframes--;
-		s->qbytes -= it->f->len;
-		if (ws_send_text(s->ws, it->f->data, it->f->len) == -1) {
-			frame_unref(it->f);
-			free(it);
+	while (!wsq_empty(&s->q) && ws_queued(s->ws) == 0 &&
+	    evbuffer_get_length(out) < cap) {
+		f = wsq_pop(&s->q);
+		rc = ws_send_text(s->ws, f->data, f->len);
+		frame_unref(f);
+		if (rc == -1)
 			break;
-		}
-		frame_unref(it->f);
-		free(it);
 	}
 }
 
@@ -280,8 +192,7 @@ wss_free(struct wsess *s)
 {
 	TAILQ_REMOVE(&sessions, s, entry);
 	nsessions--;
-	qitems_clear(&s->queue);
-	qitems_clear(&s->held);
+	wsq_clear(&s->q);
 	ws_free(s->ws);
 	event_free(s->ev_ping);
 	event_free(s->ev_linger);
@@ -404,12 +315,12 @@ wss_upgrade(struct evhttp_request *req, enum wss_kind kind, const char *id)
 	strlcpy(s->id, id, sizeof(s->id));
 	s->evcon = evcon;
 	s->bev = bev;
-	TAILQ_INIT(&s->queue);
-	TAILQ_INIT(&s->held);
 	s->ws = ws_new(bev, 1, WSS_MAX_IN, &wss_callbacks, s);
 	s->ev_ping = evtimer_new(apid->base, wss_on_ping, s);
 	s->ev_linger = evtimer_new(apid->base, wss_on_linger, s);
-	if (s->ws == NULL || s->ev_ping == NULL || s->ev_linger == NULL) {
+	if (s->ws == NULL || s->ev_ping == NULL || s->ev_linger == NULL ||
+	    wsq_init(&s->q, bufferevent_get_output(bev)) == -1) {
+		wsq_clear(&s->q);
 		ws_free(s->ws);
 		if (s->ev_ping != NULL)
 			event_free(s->ev_ping);
@@ -423,7 +334,7 @@ wss_upgrade(struct evhttp_request *req, enum wss_kind kind, const char *id)
 	evhttp_connection_set_closecb(evcon, NULL, NULL);
 	bufferevent_set_timeouts(bev, NULL, NULL);
 	bufferevent_setcb(bev, wss_on_read, wss_on_write, wss_on_event, s);
-	bufferevent_setwatermark(bev, EV_WRITE, WSS_OUT_CAP / 2, 0);
+	bufferevent_setwatermark(bev, EV_WRITE, wsq_out_cap() / 2, 0);
 	bufferevent_enable(bev, EV_READ | EV_WRITE);
 	TAILQ_INSERT_TAIL(&sessions, s, entry);
 	nsessions++;
@@ -489,7 +400,7 @@ wss_state_event(const char *id, struct runtime *rt)
 		TAILQ_FOREACH(s, &sessions, entry)
 			if (s->kind == WSS_STATE && !s->finishing &&
 			    strcmp(s->id, id) == 0) {
-				wss_enqueue(s, f);
+				wsq_push(&s->q, f);
 				wss_pump(s);
 			}
 		frame_unref(f);
@@ -551,10 +462,10 @@ live_line(uint64_t seq, const char *ts, const uint8_t *text, size_t len,
 		    strcmp(s->id, lv->id) != 0)
 			continue;
 		if (s->hist_wait)
-			qitems_push(&s->held, f);
+			wsq_hold(&s->q, f);
 		/* Lines the history already gave can still come as live ones. */
 		else if (seq >= s->since && seq >= s->hist_next)
-			wss_enqueue(s, f);
+			wsq_push(&s->q, f);
 	}
 	frame_unref(f);
 }
@@ -592,7 +503,7 @@ history_line(uint64_t seq, const char *ts, const uint8_t *text, size_t len,
 
 	if (seq < s->since || (f = log_frame(seq, ts, text, len)) == NULL)
 		return;
-	wss_enqueue(s, f);
+	wsq_push(&s->q, f);
 	frame_unref(f);
 }
 
@@ -600,7 +511,7 @@ int
 wss_log_history(struct chanmsg *m)
 {
 	struct wsess	*s;
-	struct qitem	*it;
+	struct frame	*f;
 	uint64_t	 next;
 	uint8_t		 last;
 	char		*id = NULL;
@@ -621,7 +532,6 @@ wss_log_history(struct chanmsg *m)
 		struct wsess	 dummy;
 
 		memset(&dummy, 0, sizeof(dummy));
-		TAILQ_INIT(&dummy.queue);
 		dummy.since = UINT64_MAX;
 		return walk_lines(m, history_line, &dummy, &next);
 	}
@@ -632,12 +542,10 @@ wss_log_history(struct chanmsg *m)
 		return 0;
 	/* The seam: live lines the history already had are dropped. */
 	s->hist_wait = 0;
-	while ((it = TAILQ_FIRST(&s->held)) != NULL) {
-		TAILQ_REMOVE(&s->held, it, entry);
-		if (it->f->seq >= s->hist_next && it->f->seq >= s->since)
-			wss_enqueue(s, it->f);
-		frame_unref(it->f);
-		free(it);
+	while ((f = wsq_unhold(&s->q)) != NULL) {
+		if (f->seq >= s->hist_next && f->seq >= s->since)
+			wsq_push(&s->q, f);
+		frame_unref(f);
 	}
 	wss_pump(s);
 	return 0;

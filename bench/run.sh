@@ -7,7 +7,7 @@
 #
 # usage: run.sh [-B builddir] [--quick] [--runs N] [--duration S]
 #               [--log-seconds S] [--soak S] [--conns N] [--threads N]
-#               [--only api,logs,lifecycle,memory,bigline]
+#               [--only api,logs,lifecycle,memory,bigline,slowloris]
 set -u
 
 usage() {
@@ -25,10 +25,12 @@ CONNS=50
 THREADS=1
 SAMPLES=20	# starts per run of the start figure
 CREATES=1000
-ONLY=api,logs,lifecycle,memory,bigline
+LORIS_TRIES=100	# fresh clients timed per slowloris run
+ONLY=api,logs,lifecycle,memory,bigline,slowloris
 # --quick first: flags given with it still win.
 for _a in "$@"; do
-	[ "$_a" = --quick ] && RUNS=3 DUR=2 LOGSECS=2 SOAK=30 SAMPLES=10
+	[ "$_a" = --quick ] && RUNS=3 DUR=2 LOGSECS=2 SOAK=30 SAMPLES=10 \
+	    LORIS_TRIES=50
 done
 while [ $# -gt 0 ]; do
 	case $1 in
@@ -90,7 +92,8 @@ say() {
 # --- the bench programs: from the build tree, else built here ----------
 BIN=$BUILD/bench
 if ! [ -x "$BIN/limit" ] || ! [ -x "$BIN/fake" ] ||
-    ! [ -x "$BIN/wsbench" ] || ! [ -x "$BIN/benchcli" ]; then
+    ! [ -x "$BIN/wsbench" ] || ! [ -x "$BIN/benchcli" ] ||
+    ! [ -x "$BIN/loris" ]; then
 	BIN=$WORK/bin
 	mkdir -p "$BIN"
 	CFLAGS_B="-std=c11 -O2 -g -D_GNU_SOURCE -Wall -Wextra"
@@ -99,6 +102,7 @@ if ! [ -x "$BIN/limit" ] || ! [ -x "$BIN/fake" ] ||
 	say "building the bench programs in $BIN"
 	${CC:-cc} $CFLAGS_B -o "$BIN/fake" "$SRC/fake.c" &&
 	${CC:-cc} $CFLAGS_B -o "$BIN/benchcli" "$SRC/benchcli.c" &&
+	${CC:-cc} $CFLAGS_B -o "$BIN/loris" "$SRC/loris.c" &&
 	${CC:-cc} $CFLAGS_B -o "$BIN/limit" "$SRC/limit.c" $EVX $EV &&
 	${CC:-cc} $CFLAGS_B -I"$SRC/../common" -o "$BIN/wsbench" \
 	    "$SRC/wsbench.c" "$BUILD/common/libcommon.a" -lwslay $EVX $EV \
@@ -106,6 +110,7 @@ if ! [ -x "$BIN/limit" ] || ! [ -x "$BIN/fake" ] ||
 fi
 FAKE=$BIN/fake
 CLI=$BIN/benchcli
+LORIS=$BIN/loris
 WSB=$BIN/wsbench
 LIMIT=$BIN/limit
 
@@ -685,12 +690,48 @@ bench_bigline() {
 	    "-" "-" "-"
 }
 
+# --- slowloris ---------------------------------------------------------
+# A fresh client's GET /health while 2,000 connections that send nothing
+# and 200 that send a header byte a second are held against a daemon with
+# the default settings (MAX_CONNECTIONS 512, HEADER_TIMEOUT_S 10), each
+# opened again as soon as the daemon closes it; the baseline is the same
+# client with nothing held.
+bench_slowloris() {
+	say "slowloris: a fresh GET /health, 2,000 idle and 200 slowloris connections held"
+	start_daemon "$WORK/loris"
+	: >"$WORK/l50"; : >"$WORK/l99"; : >"$WORK/lmax"; : >"$WORK/b50"
+	_failed=0
+	_i=1
+	while [ $_i -le "$RUNS" ]; do
+		_b=$("$LORIS" -p "$DPORT" -i 0 -s 0 -n "$LORIS_TRIES")
+		_r=$("$LORIS" -p "$DPORT" -n "$LORIS_TRIES")
+		say "slowloris run $_i: none held: $_b; held: $_r"
+		kv p50_ms "$_b" >>"$WORK/b50"
+		kv p50_ms "$_r" >>"$WORK/l50"
+		kv p99_ms "$_r" >>"$WORK/l99"
+		kv max_ms "$_r" >>"$WORK/lmax"
+		_failed=$((_failed + $(kv failed "$_r" "$LORIS_TRIES")))
+		_i=$((_i + 1))
+	done
+	row "slowloris: GET /health p50 ms" "$(calc "$(median "$WORK/l50")")" \
+	    "$(calc "$(median "$WORK/b50")")" "-" "-" "-"
+	_v=$(calc "$(median "$WORK/l99")")
+	row "slowloris: GET /health p99 ms" "$_v" "-" "-" "<= 2000" \
+	    "$(verdict "$_v <= 2000")"
+	row "slowloris: GET /health max ms" "$(calc "$(median "$WORK/lmax")")" \
+	    "-" "-" "-" "-"
+	row "slowloris: tries not served in 10 s" "$_failed" "-" "-" "0" \
+	    "$(verdict "$_failed == 0")"
+	stop_daemon
+}
+
 T0=$(date +%s)
 case ",$ONLY," in *,api,*) bench_api ;; esac
 case ",$ONLY," in *,logs,*) bench_logs ;; esac
 case ",$ONLY," in *,lifecycle,*) bench_lifecycle ;; esac
 case ",$ONLY," in *,memory,*) bench_memory ;; esac
 case ",$ONLY," in *,bigline,*) bench_bigline ;; esac
+case ",$ONLY," in *,slowloris,*) bench_slowloris ;; esac
 
 echo
 awk -F'|' 'BEGIN {

@@ -14,7 +14,14 @@
 
 #include "sup.h"
 
-#define LISTEN_BACKLOG	511
+/*
+ * Where new clients wait while apid makes room for them.  Clients that
+ * hold connections without a request and reconnect at once keep a small
+ * queue full, and a fresh client's SYN dropped there costs it a second
+ * (measured: p99 1.0 s at 511, 70 ms at 4096 with 2,200 such clients).
+ * The kernel caps it at net.core.somaxconn.
+ */
+#define LISTEN_BACKLOG	4096
 
 static void
 addr_text(const char *host, int port, char *buf, size_t len)

@@ -12,7 +12,7 @@
 # Environment: CC (clang), FUZZ_FLAGS (more libFuzzer options).
 set -eu
 
-ALL="channel json settings routes ws runtime"
+ALL="channel json settings routes ws runtime headscan"
 
 usage() {
 	echo "usage: run.sh [-b builddir] [-o outdir] [seconds]" \
@@ -94,6 +94,7 @@ module() {
 	case $1 in
 	routes) echo "$SRC/apid/routes.c" ;;
 	runtime) echo "$SRC/apid/runtime.c" ;;
+	headscan) echo "$SRC/apid/headscan.c" ;;
 	esac
 }
 max_len() {

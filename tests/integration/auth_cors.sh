@@ -1,8 +1,15 @@
 #!/bin/sh
 # auth_cors.sh: the 401 and its headers, authentication before routing,
-# CORS on simple requests and preflights.
+# a key cut short by a NUL, ?api_key= only on WebSocket upgrades, CORS on
+# simple requests and preflights.
 . "$(dirname "$0")/lib.sh"
+RAW=$top_builddir/tests/helpers/rawsend
 start_daemon
+
+# rawstatus TEXT: the status code of the answer to raw bytes.
+rawstatus() {
+	"$RAW" -t 10 "$PORT" "$1" | head -n 1 | cut -d ' ' -f 2
+}
 
 check_401() {
 	expect_code 401 "$1"
@@ -30,6 +37,26 @@ req POST /health
 check_401 "POST on a public path without a key"
 req GET /health/
 check_401 "a public path with a trailing slash is not public"
+
+# evhttp cuts a header value at a NUL: the key with junk after a NUL, or
+# any other header with one, is a bad request, not the key.
+[ "$(rawstatus "GET /instances HTTP/1.1\r\nHost: x\r\nX-API-Key: $KEY\r\nConnection: close\r\n\r\n")" = 200 ] ||
+    fail "the raw request with the key is not served"
+S=$(rawstatus "GET /instances HTTP/1.1\r\nHost: x\r\nX-API-Key: $KEY\0junk\r\nConnection: close\r\n\r\n")
+[ "$S" = 400 ] || fail "a key with a NUL and junk: status $S, want 400"
+S=$(rawstatus "GET /health HTTP/1.1\r\nHost: x\r\nX-Other: a\0b\r\nConnection: close\r\n\r\n")
+[ "$S" = 400 ] || fail "a header with a NUL: status $S, want 400"
+
+# ?api_key= is for WebSocket upgrades only, not for a plain GET of the
+# same path.
+create keyq
+req GET "/instances/$ID/state?api_key=$KEY"
+check_401 "plain GET /instances/{id}/state with ?api_key="
+api GET "/instances/$ID/state"
+expect_code 200 "GET /instances/{id}/state with the header"
+"$RAW" -t 10 -W "/instances/$ID/state?api_key=$KEY" "$PORT" >"$TMP/ws"
+[ "$(head -n 1 "$TMP/ws")" = "HTTP 101" ] ||
+    fail "upgrade with ?api_key=: $(head -n 1 "$TMP/ws")"
 
 # A request with an Origin gets the CORS headers.
 req GET /health -H "Origin: http://dash.example"
@@ -74,4 +101,4 @@ expect_code 405 "OPTIONS with Origin but no requested method"
 req OPTIONS /nowhere
 expect_code 404 "OPTIONS of an unknown path"
 
-pass "401, CORS, preflight"
+pass "401, NUL in a header, ?api_key= on upgrades only, CORS, preflight"

@@ -972,8 +972,9 @@ case_rapid_connects() {
 }
 run rapid_connects
 
-# hold N TEXT: N clients send TEXT and wait; /health is served meanwhile,
-# and the server closes every one of them after HTTP_TIMEOUT_S.
+# hold N TEXT [SECONDS]: N clients send TEXT and wait; /health is served
+# meanwhile (within SECONDS, 2 by default), and the server closes every
+# one of them after HTTP_TIMEOUT_S.
 hold() {
 	if ! _lim=$(nofile_for $(($1 + 64))); then
 		echo "skip: $CASE: the hard descriptor limit is too low"
@@ -984,7 +985,8 @@ hold() {
 	_hp=$!
 	wait_until grep -q "^open $1\$" "$TMP/hold" ||
 	    fail "$CASE: the clients did not connect: $(cat "$TMP/hold")"
-	healthy || fail "$CASE: /health not served with $1 half-open clients"
+	curl -sf -o /dev/null --max-time "${3:-2}" "http://127.0.0.1:$PORT/health" ||
+	    fail "$CASE: /health not served within ${3:-2} s with $1 half-open clients"
 	wait "$_hp"
 	grep -q "^closed=$1 of $1\$" "$TMP/hold" ||
 	    fail "$CASE: not all closed by the server: $(tail -n 1 "$TMP/hold")"
@@ -1001,6 +1003,14 @@ case_half_bodies_100() {
 	hold 100 "${POST}Content-Length: 100\r\n\r\n{\"config\":"
 }
 run half_bodies_100
+
+case_silent_over_limit() {
+	# More clients that send nothing than MAX_CONNECTIONS (512) and than
+	# the API process's descriptors: a new client is served at once, by
+	# closing the oldest of them, not when HTTP_TIMEOUT_S frees a slot.
+	hold 700 "" 1
+}
+run silent_over_limit
 
 [ "$NCASES" -ge 40 ] || fail "only $NCASES cases ran"
 pass "$NCASES hostile cases; the daemon answered after each"
