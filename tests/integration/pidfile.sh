@@ -53,6 +53,7 @@ grep -q "listening on 127.0.0.1 port $PORT" solar-host.log ||
     fail "solar-host.log: $(cat solar-host.log)"
 [ -f solar-host.pid ] || fail "no solar-host.pid: $(ls)"
 PID=$(cat solar-host.pid)
+DAEMON_PID=$PID		# so that a failure below still ends it
 [ "$(cat "/proc/$PID/comm" 2>/dev/null)" = solar-host ] ||
     fail "solar-host.pid holds $PID, which is not solar-host"
 
@@ -78,6 +79,7 @@ ctl_s bogus
 ctl_s stop
 [ "$SRC" = 0 ] || fail "stop: exit $SRC ($SOUT)"
 [ "$SOUT" = "solar-host (pid $PID) stopped" ] || fail "stop: $SOUT"
+DAEMON_PID=
 gone "$PID" || fail "pid $PID still runs after stop"
 [ -e solar-host.pid ] && fail "the pid file is left after a clean exit"
 ctl_s stop
@@ -95,9 +97,11 @@ wait_until healthy || fail "the daemon with LOG_FILE does not serve"
 grep -q "syslog" "$TMP/start.err" && fail "LOG_FILE set, yet: $(cat "$TMP/start.err")"
 grep -q "listening on" state/daemon.log || fail "state/daemon.log: $(ls state)"
 PID=$(cat state/sh.pid)
+DAEMON_PID=$PID
 PID_FILE=$TMP/state/sh.pid ctl_s stop
 [ "$SRC" = 0 ] || fail "stop by PID_FILE: exit $SRC ($SOUT)"
 gone "$PID" || fail "pid $PID still runs"
+DAEMON_PID=
 rm solar-host.pid
 start_daemon
 [ "$(cat solar-host.pid)" = "$DAEMON_PID" ] || fail "-d: solar-host.pid is $(cat solar-host.pid)"
