@@ -951,6 +951,50 @@ case_port_spoofed_readiness() {
 }
 run port_spoofed_readiness
 
+# --- processes -------------------------------------------------------------
+# A child's grandchild that called setsid and ignores SIGTERM does not
+# outlive the child's stop (STOP_TIMEOUT_S + 2 s, slack for the sanitizer).
+grandchild_gone() {
+	_gp=$(cat "$TMP/grandchild.pid" 2>/dev/null) || return 1
+	[ -n "$_gp" ] || return 1
+	[ ! -e "/proc/$_gp" ] ||
+	    sed 's/^.*) //' "/proc/$_gp/stat" 2>/dev/null | grep -q '^Z'
+}
+
+case_setsid_grandchild() {
+	VALID=1
+	rm -f "$TMP/grandchild.pid"
+	create_fake escaper "FAKE_GRANDCHILD=1 FAKE_SETSID=1 FAKE_PIDFILE=$TMP/grandchild.pid"
+	api POST "/instances/$ID/start"
+	expect_code 200 "$CASE: start"
+	wait_until test -s "$TMP/grandchild.pid" || fail "$CASE: no grandchild"
+	grandchild_gone && fail "$CASE: the grandchild is gone before the stop"
+	api POST "/instances/$ID/stop"
+	expect_code 200 "$CASE: stop"
+	_dl=$DEADLINE
+	DEADLINE=15
+	wait_until grandchild_gone ||
+	    fail "$CASE: grandchild $(cat "$TMP/grandchild.pid") survived the stop"
+	DEADLINE=$_dl
+	api DELETE "/instances/$ID"
+	expect_code 200 "$CASE: delete"
+}
+run setsid_grandchild
+
+# Started as root without -u, the API process is not root and holds no
+# capability, bounding set included.
+case_apid_not_root() {
+	[ "$(id -u)" = 0 ] || return 0
+	_st=/proc/$APID/status
+	awk '/^Uid:/ { for (i = 2; i <= 5; i++) if ($i == 0) exit 1 }' "$_st" ||
+	    fail "$CASE: apid runs as uid 0: $(grep '^Uid:' "$_st")"
+	for _c in CapEff CapPrm CapBnd CapAmb; do
+		grep -q "^$_c:[[:space:]]*0000000000000000$" "$_st" ||
+		    fail "$CASE: apid's $(grep "^$_c:" "$_st")"
+	done
+}
+run apid_not_root
+
 # --- floods --------------------------------------------------------------
 
 case_rapid_connects() {

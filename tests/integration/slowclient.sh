@@ -49,7 +49,7 @@ PORT=
 NS=48
 N=40000
 ALLOW_EXTRA_ARGS=true WS_MAX_QUEUED_MB=1 WS_MAX_PER_INSTANCE=64 start_daemon
-create many '"env":{"FAKE_LINES":"'$N'","FAKE_LINE_MS":"1","FAKE_LINE_BATCH":"40"}'
+create_fake many "FAKE_LINES=$N FAKE_LINE_MS=1 FAKE_LINE_BATCH=40"
 APID=$(apid_pid)
 BEFORE=$(rss)
 SPIDS=
