@@ -212,24 +212,16 @@ load_key(void)
 	return path;
 }
 
+/* A program of ours in libexecdir, or where the variable names it (the
+ * test suite, or a run from the build tree). */
 static const char *
-apid_path(void)
+libexec_path(const char *var, const char *installed)
 {
 	const char	*p;
 
-	if ((p = getenv("SOLAR_HOST_APID")) != NULL && *p != '\0')
+	if ((p = getenv(var)) != NULL && *p != '\0')
 		return p;
-	return LIBEXECDIR "/solar-host-apid";
-}
-
-static const char *
-sampler_path(void)
-{
-	const char	*p;
-
-	if ((p = getenv("SOLAR_HOST_SAMPLER")) != NULL && *p != '\0')
-		return p;
-	return LIBEXECDIR "/solar-host-sampler";
+	return installed;
 }
 
 int
@@ -237,6 +229,7 @@ main(int argc, char *argv[])
 {
 	struct event	*ev_term, *ev_int, *ev_chld, *ev_hup, *ev_timeout;
 	const char	*envfile = ".env", *user = NULL, *control = NULL;
+	const char	*sampler;
 	struct instance	*loaded = NULL;
 	size_t		 nloaded = 0;
 	char		 err[1024], *keyfile, *pidpath;
@@ -328,7 +321,8 @@ main(int argc, char *argv[])
 	    (sup.assets = assets_load(sup.settings.docs_assets_dir, err,
 	    sizeof(err))) == NULL)
 		fatalx("%s", err);
-	sup.apid_path = apid_path();
+	sup.apid_path = libexec_path("SOLAR_HOST_APID",
+	    LIBEXECDIR "/solar-host-apid");
 	if (access(sup.apid_path, X_OK) == -1)
 		fatal("cannot execute the API program %s", sup.apid_path);
 
@@ -368,8 +362,10 @@ main(int argc, char *argv[])
 
 	if ((sup.apid = apidproc_new(&sup)) == NULL)
 		fatal("apidproc_new");
-	if ((sup.sampler = sampler_start(sup.base, sampler_path(),
-	    MEMORY_INTERVAL_S, on_memory, &sup)) == NULL)
+	sampler = libexec_path("SOLAR_HOST_SAMPLER",
+	    LIBEXECDIR "/solar-host-sampler");
+	if ((sup.sampler = sampler_start(sup.base, sampler, MEMORY_INTERVAL_S,
+	    on_memory, &sup)) == NULL)
 		log_warn("memory sampler");
 	sup.instances = instances_new(&sup, loaded, nloaded);
 	instances_boot(sup.instances, missing);

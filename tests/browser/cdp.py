@@ -14,6 +14,7 @@ import os
 import shutil
 import signal
 import subprocess
+import sys
 import tempfile
 import time
 
@@ -266,3 +267,19 @@ class Browser:
         with open(path, "wb") as f:
             f.write(base64.b64decode(r["data"]))
         return path
+
+
+def report_failure(b, error, shot):
+    """What a failed step leaves for the reader: the error, a screenshot
+    beside SHOT, the page's text, and what the page logged."""
+    print("FAIL: %s" % error, file=sys.stderr)
+    fail_shot = os.path.splitext(shot)[0] + "-failure.png"
+    try:
+        b.screenshot(fail_shot)
+        print("failure screenshot: %s" % fail_shot, file=sys.stderr)
+        text = b.evaluate("document.body.innerText")
+        print("--- page text:\n%s" % (text or "")[:3000], file=sys.stderr)
+    except Exception:
+        pass
+    for line in b.exceptions + b.console:
+        print("page: %s" % line, file=sys.stderr)

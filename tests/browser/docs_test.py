@@ -18,14 +18,13 @@ must have hidden the notice.  Exit status 0 or 1.
 
 import argparse
 import json
-import os
 import signal
 import sys
 import time
 
 import websocket
 
-from cdp import Browser, CDPError, StepFailed
+from cdp import Browser, CDPError, StepFailed, report_failure
 
 T0 = time.monotonic()
 CDN = "https://cdn.jsdelivr.net/npm/"
@@ -180,17 +179,7 @@ def main():
         (run_offline if args.mode == "offline" else run_assets)(b, args)
     except (StepFailed, CDPError, OSError, ValueError, KeyError,
             websocket.WebSocketException) as e:
-        print("FAIL: %s" % e, file=sys.stderr)
-        fail_shot = os.path.splitext(args.shot)[0] + "-failure.png"
-        try:
-            b.screenshot(fail_shot)
-            print("failure screenshot: %s" % fail_shot, file=sys.stderr)
-            text = b.evaluate("document.body.innerText")
-            print("--- page text:\n%s" % (text or "")[:3000], file=sys.stderr)
-        except Exception:
-            pass
-        for line in b.exceptions + b.console:
-            print("page: %s" % line, file=sys.stderr)
+        report_failure(b, e, args.shot)
         return 1
     finally:
         b.close()

@@ -16,7 +16,6 @@ takes a screenshot (for the README's picture).  Exit status 0 or 1.
 
 import argparse
 import json
-import os
 import signal
 import sys
 import time
@@ -24,7 +23,7 @@ import urllib.request
 
 import websocket
 
-from cdp import Browser, CDPError, StepFailed
+from cdp import Browser, CDPError, StepFailed, report_failure
 
 T0 = time.monotonic()
 
@@ -270,17 +269,7 @@ def main():
     try:
         (run_test if args.mode == "test" else run_shot)(b, args)
     except (StepFailed, CDPError, OSError, websocket.WebSocketException) as e:
-        print("FAIL: %s" % e, file=sys.stderr)
-        fail_shot = os.path.splitext(args.shot)[0] + "-failure.png"
-        try:
-            b.screenshot(fail_shot)
-            print("failure screenshot: %s" % fail_shot, file=sys.stderr)
-            text = b.evaluate("document.body.innerText")
-            print("--- page text:\n%s" % (text or "")[:3000], file=sys.stderr)
-        except Exception:
-            pass
-        for line in b.exceptions + b.console:
-            print("page: %s" % line, file=sys.stderr)
+        report_failure(b, e, args.shot)
         return 1
     finally:
         b.close()

@@ -10,35 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 
 BEGAN=$(date +%s)
-CHROMIUM=${CHROMIUM:-}
-if [ -z "$CHROMIUM" ]; then
-	for c in chromium chromium-browser; do
-		if command -v "$c" >/dev/null 2>&1; then
-			CHROMIUM=$(command -v "$c")
-			break
-		fi
-	done
-fi
-if [ -z "$CHROMIUM" ] || [ ! -x "$CHROMIUM" ]; then
-	echo "SKIP: $TESTNAME: chromium not found${CHROMIUM:+ at $CHROMIUM} (Debian package chromium)"
-	exit 77
-fi
-# Debian's python3 first: another one earlier in PATH may lack the module.
-PY=
-for p in /usr/bin/python3 python3; do
-	if command -v "$p" >/dev/null 2>&1 &&
-	    "$p" -c 'import websocket' >/dev/null 2>&1; then
-		PY=$p
-		break
-	fi
-done
-if [ -z "$PY" ]; then
-	echo "SKIP: $TESTNAME: python3 with the websocket module not found" \
-	    "(Debian packages python3 python3-websocket)"
-	exit 77
-fi
-PYTHONDONTWRITEBYTECODE=1
-export PYTHONDONTWRITEBYTECODE
+. "$(dirname "$0")/browser.sh"
 
 # The lines a busy llama-server prints: the page shows phase and tok/s.
 printf '%s\n' \
