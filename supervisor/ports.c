@@ -1,4 +1,7 @@
-/* ports.c: is a port free on an instance's host, bound as llama-server will. */
+/*
+ * ports.c: is a port free on an instance's host, bound as llama-server
+ * will; and which port a start gets.
+ */
 #include <sys/types.h>
 #include <sys/socket.h>
 
@@ -44,4 +47,32 @@ ports_free(const char *host, int port)
 	close(fd);
 	freeaddrinfo(res);
 	return ok;
+}
+
+int
+ports_choose(const char *host, int want, int previous, int from,
+    ports_taken_fn taken, void *arg, char *err, size_t errlen)
+{
+	char	 why[256];
+	int	 p;
+
+	if (want != 0) {
+		if (taken(want, err, errlen, arg))
+			return 0;
+		/* Probed as assigned ones are: a foreign holder is named. */
+		if (!ports_free(host, want)) {
+			snprintf(err, errlen, "port %d is already in use on %s",
+			    want, host);
+			return 0;
+		}
+		return want;
+	}
+	if (previous != 0 && !taken(previous, why, sizeof(why), arg) &&
+	    ports_free(host, previous))
+		return previous;
+	for (p = from; p <= 65535; p++)
+		if (!taken(p, why, sizeof(why), arg) && ports_free(host, p))
+			return p;
+	snprintf(err, errlen, "no free port from %d up", from);
+	return 0;
 }

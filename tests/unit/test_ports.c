@@ -27,6 +27,7 @@ static void	test_free(void);
 static void	test_held(void);
 static void	test_bad_input(void);
 static void	test_time_wait(void);
+static void	test_choose(void);
 
 /* A TCP socket bound to addr:port (listening when asked), or -1. */
 static int
@@ -232,6 +233,55 @@ test_time_wait(void)
 	CHECK(ports_free("localhost", port) == 1);
 }
 
+/* ports_taken_fn over a 0-ended list of ports that are ours. */
+static int
+taken_in(int port, char *why, size_t whylen, void *arg)
+{
+	const int	*p;
+
+	for (p = arg; *p != 0; p++)
+		if (*p == port) {
+			snprintf(why, whylen, "port %d is ours", port);
+			return 1;
+		}
+	return 0;
+}
+
+/* The port of a start: its own, else its last, else the first free one. */
+static void
+test_choose(void)
+{
+	char	 err[128];
+	int	 a = unused_port(), b, fd, got;
+	int	 none[] = { 0 }, ours[] = { a, 0 }, top[] = { 65535, 0 };
+
+	while ((b = unused_port()) == a)
+		continue;
+	CHECK(ports_choose("127.0.0.1", a, b, 1024, taken_in, none, err,
+	    sizeof(err)) == a);
+	CHECK(ports_choose("127.0.0.1", a, 0, 1024, taken_in, ours, err,
+	    sizeof(err)) == 0);
+	snprintf(err + 64, 64, "port %d is ours", a);
+	CHECK_STR(err, err + 64);
+	if ((fd = sock_on("127.0.0.1", b, 0, 1)) == -1) {
+		perror("test_choose");
+		exit(2);
+	}
+	CHECK(ports_choose("127.0.0.1", b, 0, 1024, taken_in, none, err,
+	    sizeof(err)) == 0);
+	CHECK(strstr(err, "already in use on 127.0.0.1") != NULL);
+	/* Its last port, unless that is someone's now. */
+	CHECK(ports_choose("127.0.0.1", 0, a, 1024, taken_in, none, err,
+	    sizeof(err)) == a);
+	got = ports_choose("127.0.0.1", 0, a, a, taken_in, ours, err,
+	    sizeof(err));
+	CHECK(got > a && got != b);
+	close(fd);
+	CHECK(ports_choose("127.0.0.1", 0, 0, 65535, taken_in, top, err,
+	    sizeof(err)) == 0);
+	CHECK_STR(err, "no free port from 65535 up");
+}
+
 int
 main(void)
 {
@@ -247,6 +297,7 @@ main(void)
 	test_held();
 	test_bad_input();
 	test_time_wait();
+	test_choose();
 	CHECK(count_fds() == fds);
 	T_DONE();
 }
