@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "channel.h"
+#include "proto.h"
 
 /* Bytes asked of one recvmsg; the input never holds more than a maximal
  * message plus one read, so a peer cannot make us buffer without bound. */
@@ -190,6 +191,11 @@ chan_compose(struct chan *c, uint32_t type, uint32_t peerid, int fd,
 	if (!chan_valid_fd(fd)) {
 		errno = EBADF;
 		return -1;
+	}
+	/* The peer would take it for malformed: refuse it here. */
+	if (fd != -1 && !proto_takes_fd(type)) {
+		errno = EINVAL;
+		goto fail;
 	}
 	if (plen > CHAN_MAX_MSG - CHAN_HDR_SIZE) {
 		errno = EMSGSIZE;
@@ -502,6 +508,13 @@ chan_get(struct chan *c, struct chanmsg *msg, const char **errstr)
 	}
 	if ((flags & ~CHAN_F_FD) != 0) {
 		c->err = "unknown flags in message header";
+		goto fail;
+	}
+	/* A descriptor where none is expected makes the message malformed
+	 * (DESIGN); the header says so already.  It stays queued, and
+	 * chan_free closes it. */
+	if ((flags & CHAN_F_FD) && !proto_takes_fd(get32(p))) {
+		c->err = "descriptor on a message that carries none";
 		goto fail;
 	}
 	if (c->inlen - c->inpos < len)

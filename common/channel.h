@@ -5,7 +5,8 @@
  * Wire format of one message: a 16-byte header of four big-endian u32
  * (type, total length including the header, peer id used as a request id,
  * flags), then the payload.  When CHAN_F_FD is set, one descriptor travels
- * with SCM_RIGHTS attached to the first byte of the message.
+ * with SCM_RIGHTS attached to the first byte of the message; only the
+ * types proto_takes_fd() names may set it.
  *
  * Payloads are built field by field (struct chanbuf) and read back with
  * strict length checks (struct chanmsg); leftover bytes are an error.
@@ -50,7 +51,8 @@ void		 chan_free(struct chan *);	/* closes the socket and queued fds */
 int		 chan_fd(const struct chan *);
 
 /* Append a composed message (copies it) and, if fd >= 0, a descriptor that
- * the channel now owns and closes after sending.  -1 on error (errno). */
+ * the channel now owns and closes after sending.  -1 on error (errno;
+ * EINVAL for a descriptor on a type that carries none). */
 int		 chan_send(struct chan *, uint32_t type, uint32_t peerid, int fd,
 		    const struct chanbuf *);
 int		 chan_send_empty(struct chan *, uint32_t type, uint32_t peerid);
@@ -62,7 +64,8 @@ size_t		 chan_pending(const struct chan *);	/* bytes not yet written */
  * EAGAIN when nothing is there; EBADMSG when control data was truncated). */
 ssize_t		 chan_read(struct chan *);
 /* Take the next complete message: 1 got one, 0 need more bytes, -1 the
- * stream is malformed (errstr says why; the channel must be dropped). */
+ * stream is malformed (errstr says why; the channel must be dropped),
+ * which includes a descriptor on a type that carries none. */
 int		 chan_get(struct chan *, struct chanmsg *, const char **errstr);
 
 /* Composing. */

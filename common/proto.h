@@ -6,6 +6,8 @@
 #ifndef SOLAR_PROTO_H
 #define SOLAR_PROTO_H
 
+#include <stdint.h>
+
 #define PROTO_VERSION		4
 
 /* The descriptor on which apid finds its end of the channel. */
@@ -38,6 +40,12 @@ enum msg_type {
 	MSG_RESTART = 107,
 	MSG_HISTORY = 108,
 };
+
+/*
+ * 1 when messages of this type may carry a descriptor (the table is in
+ * proto.c); the channel treats one on any other type as malformed.
+ */
+int	proto_takes_fd(uint32_t type);
 
 /*
  * REPLY: u32 outcome, str message (or absent), u8 has_instance, instance;

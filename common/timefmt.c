@@ -1,4 +1,8 @@
-/* timefmt.c: the timestamp forms of SPEC section 3, printed and parsed. */
+/*
+ * timefmt.c: the timestamp forms of SPEC section 3, printed and parsed.
+ * The local-time form is supervisor/timefmt_local.c: apid links this file
+ * and must never convert to local time (it would read /etc/localtime).
+ */
 #include <sys/time.h>
 
 #include <stdio.h>
@@ -11,8 +15,6 @@
 #define TIMEFMT_SEC_MAX	(1LL << 60)
 
 static int	timefmt_norm(const struct timeval *, time_t *, long *);
-static void	timefmt_print(const struct timeval *, int, const char *,
-		    char *, size_t);
 static int	timefmt_digits(const char **, int, int *);
 static int	timefmt_mdays(int, int);
 
@@ -44,13 +46,13 @@ timefmt_norm(const struct timeval *tv, time_t *sec, long *usec)
 }
 
 /*
- * One of the three forms.  Years outside 1000..9999 print oddly but always
- * fit: snprintf truncates.  A time beyond any calendar prints as "", which
- * no caller of gettimeofday can meet.
+ * Years outside 1000..9999 print oddly but always fit: snprintf truncates.
+ * A time beyond any calendar prints as "", which no caller of
+ * gettimeofday can meet.
  */
-static void
-timefmt_print(const struct timeval *tv, int local, const char *suffix,
-    char *buf, size_t size)
+void
+timefmt_conv(const struct timeval *tv, timefmt_conv_fn conv,
+    const char *suffix, char *buf, size_t size)
 {
 	struct tm	tm;
 	time_t		sec;
@@ -62,7 +64,7 @@ timefmt_print(const struct timeval *tv, int local, const char *suffix,
 	buf[0] = '\0';
 	if (timefmt_norm(tv, &sec, &usec) == -1)
 		return;
-	if ((local ? localtime_r(&sec, &tm) : gmtime_r(&sec, &tm)) == NULL)
+	if (conv(&sec, &tm) == NULL)
 		return;
 	year = (long long)tm.tm_year + 1900;
 	if (usec == 0)
@@ -79,19 +81,13 @@ timefmt_print(const struct timeval *tv, int local, const char *suffix,
 void
 timefmt_utc_z(const struct timeval *tv, char *buf, size_t size)
 {
-	timefmt_print(tv, 0, "Z", buf, size);
+	timefmt_conv(tv, gmtime_r, "Z", buf, size);
 }
 
 void
 timefmt_utc_offset(const struct timeval *tv, char *buf, size_t size)
 {
-	timefmt_print(tv, 0, "+00:00", buf, size);
-}
-
-void
-timefmt_local(const struct timeval *tv, char *buf, size_t size)
-{
-	timefmt_print(tv, 1, "", buf, size);
+	timefmt_conv(tv, gmtime_r, "+00:00", buf, size);
 }
 
 /* Exactly n decimal digits; advances *sp past them. */

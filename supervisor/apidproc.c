@@ -5,7 +5,6 @@
  * here meanwhile, so clients queue instead of being refused.
  */
 #include <sys/types.h>
-#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 
@@ -25,14 +24,14 @@
 #include "instances.h"
 #include "log.h"
 #include "proto.h"
-#include "sigdefault.h"
+#include "spawn.h"
 #include "sup.h"
 
 #define APID_STABLE_S		10	/* alive this long: back-off starts over */
 #define APID_BACKOFF_MIN_MS	100
 #define APID_BACKOFF_MAX_MS	10000
 #define APID_EXIT_PRIVDROP	126	/* its child could not change user */
-#define APID_EXIT_EXEC		127
+#define APID_EXIT_EXEC		SPAWN_EXIT_EXEC
 
 struct apidproc {
 	struct sup	*sup;
@@ -189,45 +188,56 @@ apidproc_on_read(evutil_socket_t fd, short what, void *arg)
 		apidproc_drop(ap, why);
 }
 
-static void
-apidproc_child(struct apidproc *ap, int fd, pid_t parent)
+/* In the child, once its descriptors are in place (async-signal-safe). */
+static int
+apidproc_become(const void *arg)
 {
-	char		*argv[] = { (char *)"solar-host-apid", NULL };
-	char		*envp[] = { (char *)"TZ=UTC", NULL };
-	int		 devnull;
+	return privdrop_child(arg);
+}
 
-	sigdefault_all();
-	if ((devnull = open("/dev/null", O_RDWR)) == -1 ||
-	    dup2(devnull, STDIN_FILENO) == -1)
-		_exit(1);
-	if (!ap->sup->foreground_stderr &&
-	    (dup2(devnull, STDOUT_FILENO) == -1 ||
-	    dup2(devnull, STDERR_FILENO) == -1))
-		_exit(1);
-	if (fd == APID_CHANNEL_FD) {
-		/* dup2 onto itself would keep close-on-exec. */
-		if (fcntl(fd, F_SETFD, 0) == -1)
-			_exit(1);
-	} else if (dup2(fd, APID_CHANNEL_FD) == -1)
-		_exit(1);
-	closefrom(APID_CHANNEL_FD + 1);
-	if (privdrop_child(ap->sup) == -1) {
-		fprintf(stderr, "solar-host: the API process cannot drop its "
-		    "privileges: %s\n", strerror(errno));
-		_exit(APID_EXIT_PRIVDROP);
+/*
+ * stdin and (unless we log to a terminal) stdout and stderr on /dev/null,
+ * the channel on APID_CHANNEL_FD, the unprivileged user, no_new_privs,
+ * and only TZ=UTC: apid must never read /etc/localtime.
+ */
+static pid_t
+apidproc_spawn(struct apidproc *ap, int fd)
+{
+	char			*argv[] = { (char *)"solar-host-apid", NULL };
+	char			*envp[] = { (char *)"TZ=UTC", NULL };
+	struct spawn_spec	 sp;
+	char			 err[256];
+	pid_t			 pid;
+	int			 saved;
+
+	memset(&sp, 0, sizeof(sp));
+	sp.path = ap->sup->apid_path;
+	sp.argv = argv;
+	sp.envp = envp;
+	sp.fds[0].fd = fd;
+	sp.fds[0].target = APID_CHANNEL_FD;
+	sp.nfds = 1;
+	if (ap->sup->foreground_stderr) {
+		sp.fds[1].fd = SPAWN_KEEP;
+		sp.fds[1].target = STDOUT_FILENO;
+		sp.fds[2].fd = SPAWN_KEEP;
+		sp.fds[2].target = STDERR_FILENO;
+		sp.nfds = 3;
 	}
-	/*
-	 * Die with the supervisor, even if it is killed outright.  Set after
-	 * the change of user, which clears it.
-	 */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
-		_exit(1);
-	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
-		_exit(1);
-	execve(ap->sup->apid_path, argv, envp);
-	fprintf(stderr, "solar-host: cannot execute %s: %s\n",
-	    ap->sup->apid_path, strerror(errno));
-	_exit(APID_EXIT_EXEC);
+	sp.flags = SPAWN_NO_NEW_PRIVS;
+	sp.pdeathsig = SIGKILL;
+	sp.report_fd = STDERR_FILENO;
+	sp.report_prefix = "solar-host: ";
+	sp.become = apidproc_become;
+	sp.become_arg = ap->sup;
+	sp.become_what = "the API process cannot drop its privileges";
+	sp.become_status = APID_EXIT_PRIVDROP;
+	if ((pid = spawn_process(&sp, err, sizeof(err))) == -1) {
+		saved = errno;
+		log_debug("%s", err);
+		errno = saved;
+	}
+	return pid;
 }
 
 static int
@@ -260,22 +270,17 @@ apidproc_hello(struct apidproc *ap)
 int
 apidproc_start(struct apidproc *ap)
 {
-	int	 sv[2];
-	pid_t	 pid, parent = getpid();
+	int	 sv[2], saved;
+	pid_t	 pid;
 
 	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, sv) == -1)
 		return -1;
-	switch (pid = fork()) {
-	case -1:
+	if ((pid = apidproc_spawn(ap, sv[1])) == -1) {
+		saved = errno;
 		close(sv[0]);
 		close(sv[1]);
+		errno = saved;
 		return -1;
-	case 0:
-		close(sv[0]);
-		apidproc_child(ap, sv[1], parent);
-		/* NOTREACHED */
-	default:
-		break;
 	}
 	close(sv[1]);
 	ap->pid = pid;

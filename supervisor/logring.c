@@ -20,7 +20,7 @@
 
 #include "channel.h"
 #include "logring.h"
-#include "timefmt.h"
+#include "timefmt_local.h"
 
 #define REC_HDR		12		/* time and length */
 #define RING_PAGE	4096

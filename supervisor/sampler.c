@@ -4,14 +4,13 @@
  * starts it again a second after it dies.
  */
 #include <sys/types.h>
-#include <sys/prctl.h>
-#include <sys/syscall.h>
 #include <sys/wait.h>
 
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -22,12 +21,11 @@
 #include "log.h"
 #include "memory.h"
 #include "samplerec.h"
-#include "sigdefault.h"
+#include "spawn.h"
 
 /* Records do not pile up; a few at a time is plenty. */
 #define SAMPLER_BUFRECS		8
 #define SAMPLER_RESTART_S	1
-#define SAMPLER_MAX_FDS		65536
 
 struct sampler {
 	struct event_base	*base;
@@ -44,69 +42,26 @@ struct sampler {
 	int			 freeing;
 };
 
-static void	sampler_closefds(int);
-static void	sampler_child(const struct sampler *, int, pid_t)
-		    __attribute__((noreturn));
+static pid_t	sampler_exec(const struct sampler *, int);
 static int	sampler_spawn(struct sampler *);
 static void	sampler_close(struct sampler *);
 static void	sampler_on_read(evutil_socket_t, short, void *);
 static void	sampler_on_restart(evutil_socket_t, short, void *);
 
 /*
- * Every descriptor but the pipe goes before the exec: the supervisor's
- * are not all close-on-exec (libevent's own, for one).  keep is above
- * stdio.
+ * The child: the pipe on SAMPLER_FD, stdio on /dev/null, and an
+ * environment of its own: the few variables it may need of ours.
  */
-static void
-sampler_closefds(int keep)
-{
-	long	 max;
-	int	 fd;
-
-#ifdef SYS_close_range
-	if (syscall(SYS_close_range, 0U, (unsigned int)keep - 1, 0U) == 0 &&
-	    syscall(SYS_close_range, (unsigned int)keep + 1, ~0U, 0U) == 0)
-		return;
-#endif
-	/* Kernels before 5.9 have no close_range(2). */
-	if ((max = sysconf(_SC_OPEN_MAX)) == -1 || max > SAMPLER_MAX_FDS)
-		max = SAMPLER_MAX_FDS;
-	for (fd = 0; fd < max; fd++)
-		if (fd != keep)
-			(void)close(fd);
-}
-
-/* The child: clean signals, the pipe on SAMPLER_FD, stdio on /dev/null,
- * then the program, with an environment of its own. */
-static void
-sampler_child(const struct sampler *s, int wfd, pid_t parent)
+static pid_t
+sampler_exec(const struct sampler *s, int wfd)
 {
 	static const char *const pass[] = { "PATH", "LD_LIBRARY_PATH",
 	    "ASAN_OPTIONS", "UBSAN_OPTIONS", "LSAN_OPTIONS" };
-	char		*envp[sizeof(pass) / sizeof(pass[0]) + 1];
-	char		*argv[3], interval[16], *v;
-	size_t		 i, n = 0;
-	int		 fd;
+	struct spawn_spec	 sp;
+	char			*envp[sizeof(pass) / sizeof(pass[0]) + 1];
+	char			*argv[3], interval[16], err[256], *v;
+	size_t			 i, n = 0;
 
-	/* Die with the supervisor, even if it is killed outright; it may
-	 * have died before the request took effect. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
-		_exit(1);
-	sigdefault_all();
-	if (wfd != SAMPLER_FD) {
-		if (dup2(wfd, SAMPLER_FD) == -1)
-			_exit(1);
-		wfd = SAMPLER_FD;
-	} else if (fcntl(wfd, F_SETFD, 0) == -1)
-		_exit(1);
-	sampler_closefds(wfd);
-	/* A library's stray write to stdout or stderr must not land in a
-	 * file opened on a vacant 0, 1 or 2. */
-	for (fd = STDIN_FILENO; fd <= STDERR_FILENO; fd++)
-		if (open("/dev/null", O_RDWR) != fd)
-			_exit(1);
-	/* Built before the fork would be tidier, but these are only reads
-	 * of our own environment, and snprintf into a local buffer. */
 	for (i = 0; i < sizeof(pass) / sizeof(pass[0]); i++)
 		if ((v = getenv(pass[i])) != NULL)
 			envp[n++] = v - strlen(pass[i]) - 1;
@@ -115,8 +70,16 @@ sampler_child(const struct sampler *s, int wfd, pid_t parent)
 	argv[0] = (char *)"solar-host-sampler";
 	argv[1] = interval;
 	argv[2] = NULL;
-	execve(s->path, argv, envp);
-	_exit(127);
+	memset(&sp, 0, sizeof(sp));
+	sp.path = s->path;
+	sp.argv = argv;
+	sp.envp = envp;
+	sp.fds[0].fd = wfd;
+	sp.fds[0].target = SAMPLER_FD;
+	sp.nfds = 1;
+	sp.pdeathsig = SIGKILL;
+	sp.report_fd = -1;
+	return spawn_process(&sp, err, sizeof(err));
 }
 
 /* Fork a child and watch its pipe.  0, or -1 with errno and nothing
@@ -124,9 +87,8 @@ sampler_child(const struct sampler *s, int wfd, pid_t parent)
 static int
 sampler_spawn(struct sampler *s)
 {
-	sigset_t	 all, old;
-	pid_t		 pid, parent;
-	int		 fds[2], flags, saved;
+	pid_t	 pid;
+	int	 fds[2], flags, saved;
 
 	if (pipe2(fds, O_CLOEXEC) == -1)
 		return -1;
@@ -136,20 +98,8 @@ sampler_spawn(struct sampler *s)
 	    (s->ev_read = event_new(s->base, fds[0], EV_READ | EV_PERSIST,
 	    sampler_on_read, s)) == NULL)
 		goto fail;
-	/* No handler of ours (libevent's writes to its own socket) may run
-	 * in the child before its dispositions are reset. */
-	sigfillset(&all);
-	sigprocmask(SIG_SETMASK, &all, &old);
-	parent = getpid();
-	if ((pid = fork()) == -1) {
-		saved = errno;
-		sigprocmask(SIG_SETMASK, &old, NULL);
-		errno = saved;
+	if ((pid = sampler_exec(s, fds[1])) == -1)
 		goto fail;
-	}
-	if (pid == 0)
-		sampler_child(s, fds[1], parent);
-	sigprocmask(SIG_SETMASK, &old, NULL);
 	close(fds[1]);
 	s->pid = pid;
 	s->fd = fds[0];

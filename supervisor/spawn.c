@@ -1,7 +1,16 @@
-/* spawn.c: a llama-server child: command line, environment, clean start. */
+/*
+ * spawn.c: the one way the supervisor starts a process (apid, every
+ * llama-server, the memory sampler): signals blocked across fork, then in
+ * the child dispositions and mask reset, descriptors placed and every
+ * other one closed, an optional change of user, death with the
+ * supervisor, and exec with an explicit environment.  Also a llama-server
+ * child's command line and environment.
+ */
 #include <sys/types.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/syscall.h>
 #include <sys/uio.h>
 
 #include <errno.h>
@@ -18,6 +27,8 @@
 #include "spawn.h"
 
 #define SPAWN_DEFAULT_PATH	"/usr/local/bin:/usr/bin:/bin"
+/* The fallback closes up to here when there is no close_range(2). */
+#define SPAWN_CLOSE_MAX		65536
 
 /* argv[0], the 11 option pairs and the 2 flags of SPEC section 5. */
 #define SPAWN_FIXED_ARGS	(1 + 11 * 2 + 2)
@@ -42,11 +53,17 @@ static int	 env_overridden(const char *, const struct inst_config *);
 static char	*spawn_resolve(const char *, char *const *, int *);
 static int	 fd_above_stdio(int);
 static const char *spawn_strerror(int);
-static void	 spawn_fail(const char *, const char *, int)
+static void	 spawn_report(const struct spawn_spec *, const char *,
+		    const char *, const char *, int);
+static void	 spawn_fail(const struct spawn_spec *, const char *, int)
 		    __attribute__((noreturn));
-static void	 spawn_exec(const char *, const char *, char *const *,
-		    char *const *, int, int, int, pid_t)
+static int	 spawn_is_source(const struct spawn_spec *, int, int);
+static int	 spawn_place(const struct spawn_spec *, int, int);
+static void	 spawn_closefrom(int, int);
+static void	 spawn_exec(const struct spawn_spec *, const char *, int, int,
+		    int, pid_t)
 		    __attribute__((noreturn));
+static int	 spawn_check(const struct spawn_spec *);
 
 /* Appends a copy of s; v has room, sized by the caller in advance. */
 static int
@@ -302,8 +319,8 @@ spawn_resolve(const char *program, char *const *envp, int *errnum)
 	return NULL;
 }
 
-/* stdio slots may be free when we run; keep our fds off them so the
- * child's dup2 calls never collide. */
+/* stdio slots may be free when we run; keep our fds off them, so that
+ * the read end a caller keeps is never taken for its stdin or stdout. */
 static int
 fd_above_stdio(int fd)
 {
@@ -331,19 +348,32 @@ spawn_strerror(int errnum)
 #endif
 }
 
-/* In the child: the reason, on the pipe that becomes the instance's log. */
+/*
+ * In the child: "PREFIX HEAD NAME: [STEP: ]reason" on the descriptor the
+ * caller reads failures from (for a llama-server, the pipe that becomes
+ * the instance's log).  One writev, no allocation.
+ */
 static void
-spawn_fail(const char *program, const char *step, int errnum)
+spawn_report(const struct spawn_spec *sp, const char *head, const char *name,
+    const char *step, int errnum)
 {
-	struct iovec	 iov[7];
+	struct iovec	 iov[8];
 	const char	*reason;
 	int		 n = 0;
 
+	if (sp->report_fd < 0)
+		return;
 	reason = spawn_strerror(errnum);
-	iov[n].iov_base = (void *)"cannot execute ";
-	iov[n++].iov_len = strlen("cannot execute ");
-	iov[n].iov_base = (void *)program;
-	iov[n++].iov_len = strlen(program);
+	if (sp->report_prefix != NULL) {
+		iov[n].iov_base = (void *)sp->report_prefix;
+		iov[n++].iov_len = strlen(sp->report_prefix);
+	}
+	iov[n].iov_base = (void *)head;
+	iov[n++].iov_len = strlen(head);
+	if (name != NULL) {
+		iov[n].iov_base = (void *)name;
+		iov[n++].iov_len = strlen(name);
+	}
 	iov[n].iov_base = (void *)": ";
 	iov[n++].iov_len = 2;
 	if (step != NULL) {
@@ -357,9 +387,111 @@ spawn_fail(const char *program, const char *step, int errnum)
 	iov[n].iov_base = (void *)"\n";
 	iov[n++].iov_len = 1;
 	/* If this write fails too, the exit status still tells. */
-	while (writev(STDOUT_FILENO, iov, n) == -1 && errno == EINTR)
+	while (writev(sp->report_fd, iov, n) == -1 && errno == EINTR)
 		continue;
-	_exit(127);
+}
+
+static void
+spawn_fail(const struct spawn_spec *sp, const char *step, int errnum)
+{
+	spawn_report(sp, "cannot execute ",
+	    sp->name != NULL ? sp->name : sp->path, step, errnum);
+	_exit(SPAWN_EXIT_EXEC);
+}
+
+/* Whether fd is one of ours that goes to the child (or /dev/null). */
+static int
+spawn_is_source(const struct spawn_spec *sp, int devnull, int fd)
+{
+	size_t	i;
+
+	if (fd == devnull)
+		return 1;
+	for (i = 0; i < sp->nfds; i++)
+		if (sp->fds[i].fd == fd)
+			return 1;
+	return 0;
+}
+
+/*
+ * In the child: every source copied above all the targets first, so that
+ * no dup2 overwrites a source still to be placed, and no target is
+ * already its own source (dup2 onto itself would keep close-on-exec).
+ * 0, or -1 with errno.
+ */
+static int
+spawn_place(const struct spawn_spec *sp, int devnull, int above)
+{
+	int	tmp[3 + SPAWN_MAX_FDS], src, target, named;
+	size_t	i, n = 0;
+
+	for (target = STDIN_FILENO; target <= STDERR_FILENO; target++) {
+		named = 0;
+		for (i = 0; i < sp->nfds; i++)
+			if (sp->fds[i].target == target)
+				named = 1;
+		/* An unnamed stdio slot gets /dev/null: a library's stray
+		 * write must not land in a file opened on a vacant one. */
+		if (!named &&
+		    (tmp[n++] = fcntl(devnull, F_DUPFD_CLOEXEC, above)) == -1)
+			return -1;
+	}
+	for (i = 0; i < sp->nfds; i++) {
+		src = sp->fds[i].fd;
+		/* Ours is closed when a source sits on its number. */
+		if (src == SPAWN_KEEP &&
+		    spawn_is_source(sp, devnull, sp->fds[i].target))
+			src = SPAWN_DEVNULL;
+		if (src == SPAWN_KEEP) {
+			tmp[n++] = -1;
+			continue;
+		}
+		if (src == SPAWN_DEVNULL)
+			src = devnull;
+		if ((tmp[n++] = fcntl(src, F_DUPFD_CLOEXEC, above)) == -1)
+			return -1;
+	}
+	n = 0;
+	for (target = STDIN_FILENO; target <= STDERR_FILENO; target++) {
+		named = 0;
+		for (i = 0; i < sp->nfds; i++)
+			if (sp->fds[i].target == target)
+				named = 1;
+		if (!named && dup2(tmp[n++], target) == -1)
+			return -1;
+	}
+	for (i = 0; i < sp->nfds; i++, n++)
+		if (tmp[n] != -1 && dup2(tmp[n], sp->fds[i].target) == -1)
+			return -1;
+	/* The numbers between stdio and the highest target that are not
+	 * targets; everything from above on goes in spawn_closefrom. */
+	for (target = STDERR_FILENO + 1; target < above; target++) {
+		named = 0;
+		for (i = 0; i < sp->nfds; i++)
+			if (sp->fds[i].target == target)
+				named = 1;
+		if (!named)
+			(void)close(target);
+	}
+	return 0;
+}
+
+/*
+ * In the child: every descriptor from lo up, ours not all being
+ * close-on-exec (libevent's own, for one).  max is the fallback's bound,
+ * found before fork; kernels before 5.9 have no close_range(2).
+ */
+static void
+spawn_closefrom(int lo, int max)
+{
+	int	fd;
+
+#ifdef SYS_close_range
+	if (syscall(SYS_close_range, (unsigned int)lo, ~0U, 0U) == 0)
+		return;
+#endif
+	for (fd = lo; fd < max; fd++)
+		(void)close(fd);
 }
 
 /*
@@ -367,64 +499,110 @@ spawn_fail(const char *program, const char *step, int errnum)
  * path is NULL when the lookup failed with errnum.
  */
 static void
-spawn_exec(const char *program, const char *path, char *const argv[],
-    char *const envp[], int errnum, int devnull, int wfd, pid_t parent)
+spawn_exec(const struct spawn_spec *sp, const char *path, int errnum,
+    int devnull, int closemax, pid_t parent)
 {
-	/* Die with the supervisor, even when it is killed outright; it may
-	 * have died before the request took effect. */
-	if (prctl(PR_SET_PDEATHSIG, SIGKILL) == -1 || getppid() != parent)
-		_exit(1);
-	/* Our own process group, so that a stop reaches the whole tree. */
-	if (setsid() == -1)
-		spawn_fail(program, "setsid", errno);
-	/* An ignored signal stays ignored across exec (SIGPIPE, SIGHUP). */
+	int	above = STDERR_FILENO + 1;
+	size_t	i;
+
+	/* An ignored signal stays ignored across exec (SIGPIPE, SIGHUP);
+	 * the mask, all blocked since before fork, is emptied last. */
 	sigdefault_all();
-	/* No message: stdout may not be the pipe yet. */
-	if (dup2(devnull, STDIN_FILENO) == -1 ||
-	    dup2(wfd, STDOUT_FILENO) == -1 ||
-	    dup2(wfd, STDERR_FILENO) == -1)
-		_exit(127);
-	/* libbsd's closefrom: close_range(2), /proc/self/fd where it lacks. */
-	closefrom(STDERR_FILENO + 1);
+	/* Its own session and process group, so that a stop reaches the
+	 * whole tree. */
+	if ((sp->flags & SPAWN_SETSID) && setsid() == -1)
+		spawn_fail(sp, "setsid", errno);
+	for (i = 0; i < sp->nfds; i++)
+		if (sp->fds[i].target >= above)
+			above = sp->fds[i].target + 1;
+	/* No message: the report descriptor may not be in place. */
+	if (spawn_place(sp, devnull, above) == -1)
+		_exit(SPAWN_EXIT_EXEC);
+	spawn_closefrom(above, closemax > above ? closemax : above);
+	if (sp->become != NULL && sp->become(sp->become_arg) == -1) {
+		spawn_report(sp, sp->become_what, NULL, NULL, errno);
+		_exit(sp->become_status);
+	}
+	/* Die with the supervisor, even when it is killed outright; it may
+	 * have died before the request took effect.  After the change of
+	 * user, which clears it. */
+	if (sp->pdeathsig != 0 &&
+	    (prctl(PR_SET_PDEATHSIG, sp->pdeathsig) == -1 ||
+	    getppid() != parent))
+		_exit(1);
+	if ((sp->flags & SPAWN_NO_NEW_PRIVS) &&
+	    prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) == -1)
+		spawn_fail(sp, "no_new_privs", errno);
 	if (path == NULL)
-		spawn_fail(program, NULL, errnum);
-	execve(path, argv, envp);
-	spawn_fail(program, NULL, errno);
+		spawn_fail(sp, NULL, errnum);
+	execve(path, sp->argv, sp->envp);
+	spawn_fail(sp, NULL, errno);
+}
+
+/* A spec the child can follow: each target once, and in range. */
+static int
+spawn_check(const struct spawn_spec *sp)
+{
+	size_t	i, j;
+
+	if (sp->path == NULL || sp->argv == NULL || sp->envp == NULL ||
+	    sp->nfds > SPAWN_MAX_FDS)
+		return -1;
+	for (i = 0; i < sp->nfds; i++) {
+		if (sp->fds[i].target < 0 ||
+		    sp->fds[i].target >= SPAWN_MAX_TARGET ||
+		    sp->fds[i].fd < SPAWN_KEEP)
+			return -1;
+		for (j = 0; j < i; j++)
+			if (sp->fds[j].target == sp->fds[i].target)
+				return -1;
+	}
+	return 0;
 }
 
 pid_t
-spawn_child(const char *program, char *const argv[], char *const envp[],
-    int *outfd, char *err, size_t errlen)
+spawn_process(const struct spawn_spec *sp, char *err, size_t errlen)
 {
+	struct rlimit	 rl;
 	sigset_t	 all, old;
-	char		*path;
+	const char	*name;
+	char		*path = NULL;
 	pid_t		 pid, parent;
-	int		 fds[2] = { -1, -1 }, devnull = -1;
-	int		 errnum, flags, saved;
+	int		 devnull, errnum = 0, closemax, saved;
 
-	if ((path = spawn_resolve(program, envp, &errnum)) == NULL &&
-	    errnum == 0) {
-		snprintf(err, errlen, "cannot start %s: %s", program,
+	name = sp->name != NULL ? sp->name : sp->path;
+	if (spawn_check(sp) == -1) {
+		snprintf(err, errlen, "cannot start %s: %s",
+		    name != NULL ? name : "(null)", strerror(EINVAL));
+		errno = EINVAL;
+		return -1;
+	}
+	/* Found before fork, so that the child allocates nothing. */
+	if (sp->flags & SPAWN_SEARCH) {
+		if ((path = spawn_resolve(sp->path, sp->envp,
+		    &errnum)) == NULL && errnum == 0) {
+			snprintf(err, errlen, "cannot start %s: %s", name,
+			    strerror(ENOMEM));
+			errno = ENOMEM;
+			return -1;
+		}
+	} else if ((path = strdup(sp->path)) == NULL) {
+		snprintf(err, errlen, "cannot start %s: %s", name,
 		    strerror(ENOMEM));
 		return -1;
 	}
-	if (pipe2(fds, O_CLOEXEC) == -1) {
-		snprintf(err, errlen, "cannot start %s: pipe: %s", program,
-		    strerror(errno));
+	if ((devnull = open("/dev/null", O_RDWR | O_CLOEXEC)) == -1) {
+		saved = errno;
+		snprintf(err, errlen, "cannot start %s: /dev/null: %s", name,
+		    strerror(saved));
 		free(path);
+		errno = saved;
 		return -1;
 	}
-	if ((fds[0] = fd_above_stdio(fds[0])) == -1 ||
-	    (fds[1] = fd_above_stdio(fds[1])) == -1 ||
-	    (devnull = open("/dev/null", O_RDONLY | O_CLOEXEC)) == -1 ||
-	    (devnull = fd_above_stdio(devnull)) == -1 ||
-	    (flags = fcntl(fds[0], F_GETFL)) == -1 ||
-	    fcntl(fds[0], F_SETFL, flags | O_NONBLOCK) == -1) {
-		saved = errno;
-		snprintf(err, errlen, "cannot start %s: %s", program,
-		    strerror(saved));
-		goto fail;
-	}
+	closemax = SPAWN_CLOSE_MAX;
+	if (getrlimit(RLIMIT_NOFILE, &rl) == 0 &&
+	    rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < SPAWN_CLOSE_MAX)
+		closemax = (int)rl.rlim_cur;
 	/*
 	 * No handler of ours (libevent's writes to its own socket) may run
 	 * in the child before its dispositions are reset.
@@ -435,16 +613,58 @@ spawn_child(const char *program, char *const argv[], char *const envp[],
 	if ((pid = fork()) == -1) {
 		saved = errno;
 		sigprocmask(SIG_SETMASK, &old, NULL);
-		snprintf(err, errlen, "cannot start %s: fork: %s", program,
+		snprintf(err, errlen, "cannot start %s: fork: %s", name,
+		    strerror(saved));
+		close(devnull);
+		free(path);
+		errno = saved;
+		return -1;
+	}
+	if (pid == 0)
+		spawn_exec(sp, path, errnum, devnull, closemax, parent);
+	sigprocmask(SIG_SETMASK, &old, NULL);
+	close(devnull);
+	free(path);
+	return pid;
+}
+
+pid_t
+spawn_child(const char *program, char *const argv[], char *const envp[],
+    int *outfd, char *err, size_t errlen)
+{
+	struct spawn_spec	 sp;
+	pid_t			 pid;
+	int			 fds[2] = { -1, -1 }, flags, saved;
+
+	if (pipe2(fds, O_CLOEXEC) == -1) {
+		snprintf(err, errlen, "cannot start %s: pipe: %s", program,
+		    strerror(errno));
+		return -1;
+	}
+	if ((fds[0] = fd_above_stdio(fds[0])) == -1 ||
+	    (fds[1] = fd_above_stdio(fds[1])) == -1 ||
+	    (flags = fcntl(fds[0], F_GETFL)) == -1 ||
+	    fcntl(fds[0], F_SETFL, flags | O_NONBLOCK) == -1) {
+		saved = errno;
+		snprintf(err, errlen, "cannot start %s: %s", program,
 		    strerror(saved));
 		goto fail;
 	}
-	if (pid == 0)
-		spawn_exec(program, path, argv, envp, errnum, devnull, fds[1],
-		    parent);
-	sigprocmask(SIG_SETMASK, &old, NULL);
-	free(path);
-	close(devnull);
+	memset(&sp, 0, sizeof(sp));
+	sp.path = program;
+	sp.argv = argv;
+	sp.envp = envp;
+	/* stdin from /dev/null, stdout and stderr the one pipe. */
+	sp.fds[0].fd = fds[1];
+	sp.fds[0].target = STDOUT_FILENO;
+	sp.fds[1].fd = fds[1];
+	sp.fds[1].target = STDERR_FILENO;
+	sp.nfds = 2;
+	sp.flags = SPAWN_SEARCH | SPAWN_SETSID;
+	sp.pdeathsig = SIGKILL;
+	sp.report_fd = STDOUT_FILENO;
+	if ((pid = spawn_process(&sp, err, errlen)) == -1)
+		goto fail;
 	close(fds[1]);
 	*outfd = fds[0];
 	return pid;
@@ -453,8 +673,5 @@ fail:
 		close(fds[0]);
 	if (fds[1] != -1)
 		close(fds[1]);
-	if (devnull != -1)
-		close(devnull);
-	free(path);
 	return -1;
 }

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "channel.h"
+#include "proto.h"
 #include "t.h"
 
 #define BIGSTR		(1024 * 1024)
@@ -49,6 +50,7 @@ static void	test_truncated_eof(void);
 static void	test_readers(void);
 static void	test_unexpected_fd(void);
 static void	test_flagged_without_fd(void);
+static void	test_fd_not_expected(void);
 static void	test_ctrunc(void);
 static void	test_io_errors(void);
 static void	test_free_closes(void);
@@ -533,10 +535,10 @@ test_fd_pass(void)
 		exit(2);
 	chanbuf_init(&cb);
 	chanbuf_u32(&cb, 77);
-	CHECK(chan_send(a, 5, 9, p[1], &cb) == 0);
+	CHECK(chan_send(a, MSG_HELLO, 9, p[1], &cb) == 0);
 	chanbuf_free(&cb);
 	CHECK(transfer(a, b, &m, &err) == 1);
-	CHECK(m.type == 5 && m.peerid == 9);
+	CHECK(m.type == MSG_HELLO && m.peerid == 9);
 	CHECK(m.flags == CHAN_F_FD);
 	CHECK(m.fd >= 0);
 	CHECK(chanmsg_u32(&m, &v) == 0 && v == 77 && chanmsg_end(&m) == 0);
@@ -578,7 +580,8 @@ test_fd_glued(void)
 	for (i = 0; i < 6; i++) {
 		chanbuf_reset(&cb);
 		chanbuf_u32(&cb, i);
-		CHECK(chan_send(a, 10 + i, i, i == 3 ? p[1] : -1, &cb) == 0);
+		CHECK(chan_send(a, i == 3 ? MSG_HELLO : 10 + i, i,
+		    i == 3 ? p[1] : -1, &cb) == 0);
 		total += CHAN_HDR_SIZE + 4;
 	}
 	chanbuf_free(&cb);
@@ -586,7 +589,7 @@ test_fd_glued(void)
 	CHECK(chan_read(b) == (ssize_t)total);
 	for (i = 0; i < 6; i++) {
 		CHECK(chan_get(b, &m, &err) == 1);
-		CHECK(m.type == 10 + i);
+		CHECK(m.type == (i == 3 ? MSG_HELLO : 10 + i));
 		CHECK(chanmsg_u32(&m, &v) == 0 && v == i);
 		if (i == 3) {
 			CHECK(m.flags == CHAN_F_FD && m.fd >= 0);
@@ -630,10 +633,10 @@ test_fd_send_boundaries(void)
 		exit(2);
 	chanbuf_init(&cb);
 	chanbuf_u32(&cb, 1);
-	CHECK(chan_send(c, 1, 0, -1, &cb) == 0);	/* 20 bytes */
-	CHECK(chan_send(c, 2, 0, p[1], &cb) == 0);	/* 20 bytes, fd */
-	CHECK(chan_send(c, 3, 0, -1, &cb) == 0);	/* 20 bytes */
-	CHECK(chan_send(c, 4, 0, q[1], &cb) == 0);	/* 20 bytes, fd */
+	CHECK(chan_send(c, 10, 0, -1, &cb) == 0);	/* 20 bytes */
+	CHECK(chan_send(c, MSG_HELLO, 0, p[1], &cb) == 0); /* 20 bytes, fd */
+	CHECK(chan_send(c, 11, 0, -1, &cb) == 0);	/* 20 bytes */
+	CHECK(chan_send(c, MSG_HELLO, 0, q[1], &cb) == 0); /* 20 bytes, fd */
 	chanbuf_free(&cb);
 	CHECK(chan_flush(c) == 0);
 
@@ -658,14 +661,14 @@ test_fd_send_boundaries(void)
 			memcpy(&fd, CMSG_DATA(cmsg), sizeof(int));
 		}
 		if (k == 0) {
-			CHECK(n == 20 && buf[3] == 1);
+			CHECK(n == 20 && buf[3] == 10);
 			CHECK(nfd == 0);
 		} else if (k == 1) {
-			/* Type 2 carries the fd; type 3 may follow it. */
-			CHECK(n == 40 && buf[3] == 2 && buf[23] == 3);
+			/* The HELLO carries the fd; type 11 may follow it. */
+			CHECK(n == 40 && buf[3] == MSG_HELLO && buf[23] == 11);
 			CHECK(nfd == 1);
 		} else {
-			CHECK(n == 20 && buf[3] == 4);
+			CHECK(n == 20 && buf[3] == MSG_HELLO);
 			CHECK(nfd == 1);
 		}
 		if (nfd > 0)
@@ -702,7 +705,7 @@ test_split_reads(void)
 	ends[0] = len;
 	chanbuf_reset(&cb);
 	chanbuf_u8(&cb, 9);
-	len += raw_msg(wire + len, 2, 200, CHAN_F_FD, &cb);
+	len += raw_msg(wire + len, MSG_HELLO, 200, CHAN_F_FD, &cb);
 	ends[1] = len;
 	len += raw_msg(wire + len, 3, 300, 0, NULL);
 	ends[2] = len;
@@ -730,7 +733,7 @@ test_split_reads(void)
 				free(s);
 				break;
 			case 1:
-				CHECK(m.type == 2 && m.peerid == 200);
+				CHECK(m.type == MSG_HELLO && m.peerid == 200);
 				CHECK(m.flags == CHAN_F_FD && m.fd >= 0);
 				CHECK(chanmsg_u8(&m, &u8) == 0 && u8 == 9);
 				fd = chanmsg_take_fd(&m);
@@ -790,7 +793,8 @@ test_split_writes(void)
 		pipes[i][0] = pipes[i][1] = -1;
 		if (withfd[i] && pipe_nb(pipes[i]) == -1)
 			exit(2);
-		CHECK(chan_send(a, i, i, pipes[i][1], &cb) == 0);
+		CHECK(chan_send(a, withfd[i] ? MSG_HELLO : 10 + i, i,
+		    pipes[i][1], &cb) == 0);
 	}
 	chanbuf_free(&cb);
 
@@ -806,7 +810,8 @@ test_split_writes(void)
 			memset(pat, 'a' + i, sizes[i]);
 			pat[0] = '<';
 			pat[sizes[i] - 1] = '>';
-			ok = m.type == i && chanmsg_u32(&m, &u32) == 0 &&
+			ok = m.type == (withfd[i] ? MSG_HELLO : 10 + i) &&
+			    m.peerid == i && chanmsg_u32(&m, &u32) == 0 &&
 			    u32 == sizes[i] && m.len - m.rpos == sizes[i] &&
 			    memcmp(m.data + m.rpos, pat, sizes[i]) == 0;
 			CHECK(ok);
@@ -1072,14 +1077,15 @@ test_unexpected_fd(void)
 	c = mkraw(&raw);
 	if (pipe(p) == -1)
 		exit(2);
-	raw_hdr(wire, 1, CHAN_HDR_SIZE, 0, 0);
-	raw_hdr(wire + CHAN_HDR_SIZE, 2, CHAN_HDR_SIZE, 0, CHAN_F_FD);
+	raw_hdr(wire, 2, CHAN_HDR_SIZE, 0, 0);
+	raw_hdr(wire + CHAN_HDR_SIZE, MSG_HELLO, CHAN_HDR_SIZE, 0, CHAN_F_FD);
 	CHECK(send_fds(raw, wire, sizeof(wire), &p[1], 1) == sizeof(wire));
 	close(p[1]);
 	drain(c);
-	CHECK(chan_get(c, &m, &err) == 1 && m.type == 1 && m.fd == -1);
+	CHECK(chan_get(c, &m, &err) == 1 && m.type == 2 && m.fd == -1);
 	chanmsg_clear(&m);
-	CHECK(chan_get(c, &m, &err) == 1 && m.type == 2 && m.fd >= 0);
+	CHECK(chan_get(c, &m, &err) == 1 && m.type == MSG_HELLO &&
+	    m.fd >= 0);
 	fd = chanmsg_take_fd(&m);
 	CHECK(fd_open(fd));
 	close(fd);
@@ -1143,6 +1149,83 @@ test_flagged_without_fd(void)
 	close(p[0]);
 	chan_free(c);
 	close(raw);
+}
+
+/*
+ * A descriptor on a message whose type carries none (every type but
+ * HELLO) makes it malformed: not handed out with the descriptor closed
+ * behind the reader's back, and not sent in the first place.
+ */
+static void
+test_fd_not_expected(void)
+{
+	static const uint32_t	 types[] = {
+		MSG_INSTANCE, MSG_INSTANCE_GONE, MSG_LOG_LINES,
+		MSG_LOG_HISTORY, MSG_MEMORY, MSG_REPLY, MSG_ASSET, MSG_READY,
+		MSG_LOG, MSG_CREATE, MSG_UPDATE, MSG_DELETE, MSG_START,
+		MSG_STOP, MSG_RESTART, MSG_HISTORY, 0, 0xffffffffu
+	};
+	struct chan	*a, *b, *c;
+	struct chanbuf	 cb;
+	struct chanmsg	 m;
+	const char	*err;
+	uint8_t		 wire[CHAN_HDR_SIZE + 4];
+	char		 buf[4];
+	size_t		 i;
+	int		 raw, p[2], before;
+
+	CHECK(proto_takes_fd(MSG_HELLO));
+	for (i = 0; i < sizeof(types) / sizeof(types[0]); i++) {
+		CHECK(!proto_takes_fd(types[i]));
+
+		c = mkraw(&raw);
+		if (pipe(p) == -1)
+			exit(2);
+		raw_hdr(wire, types[i], sizeof(wire), 7, CHAN_F_FD);
+		memset(wire + CHAN_HDR_SIZE, 0, 4);
+		CHECK(send_fds(raw, wire, sizeof(wire), &p[1], 1) ==
+		    sizeof(wire));
+		close(p[1]);
+		before = count_fds();
+		drain(c);
+		err = NULL;
+		CHECK(chan_get(c, &m, &err) == -1);
+		CHECK_STR(err, "descriptor on a message that carries none");
+		CHECK(m.fd == -1 && m.data == NULL);
+		/* Sticky: the channel is done. */
+		CHECK(chan_get(c, &m, &err) == -1);
+		chan_free(c);
+		CHECK(count_fds() == before - 1);
+		/* The only copy of the write end went with the channel. */
+		CHECK(read(p[0], buf, sizeof(buf)) == 0);
+		close(p[0]);
+		close(raw);
+	}
+
+	/* The sending side refuses it, and the descriptor is closed. */
+	mkpair(&a, &b);
+	if (pipe(p) == -1)
+		exit(2);
+	chanbuf_init(&cb);
+	chanbuf_u32(&cb, 1);
+	errno = 0;
+	CHECK(chan_send(a, MSG_INSTANCE, 0, p[1], &cb) == -1 &&
+	    errno == EINVAL);
+	CHECK(read(p[0], buf, sizeof(buf)) == 0);
+	close(p[0]);
+	CHECK(chan_pending(a) == 0);
+	/* HELLO may. */
+	if (pipe(p) == -1)
+		exit(2);
+	CHECK(chan_send(a, MSG_HELLO, 0, p[1], &cb) == 0);
+	chanbuf_free(&cb);
+	CHECK(transfer(a, b, &m, &err) == 1);
+	CHECK(m.type == MSG_HELLO && m.fd >= 0);
+	chanmsg_clear(&m);
+	CHECK(read(p[0], buf, sizeof(buf)) == 0);
+	close(p[0]);
+	chan_free(a);
+	chan_free(b);
 }
 
 static void
@@ -1359,6 +1442,7 @@ main(void)
 	test_bytes_reader();
 	test_unexpected_fd();
 	test_flagged_without_fd();
+	test_fd_not_expected();
 	test_ctrunc();
 	test_io_errors();
 	test_free_closes();

@@ -9,7 +9,7 @@
 #include "channel.h"
 #include "logring.h"
 #include "t.h"
-#include "timefmt.h"
+#include "timefmt_local.h"
 
 #define BIG	(64 * 1024)
 

@@ -40,6 +40,10 @@ static void	test_exec_failure(void);
 static void	test_path_lookup(void);
 static void	test_pdeathsig(void);
 static void	test_closed_stdio(void);
+static int	become_check(const void *);
+static int	become_fail(const void *);
+static pid_t	run_spec(struct spawn_spec *, char *, size_t, int *);
+static void	test_spawn_process(void);
 
 /* v equals want exactly, in order and length; the difference printed. */
 static int
@@ -689,6 +693,182 @@ test_closed_stdio(void)
 	CHECK_STR(report, "fd:1\nout\nerr\n/dev/null\neof\nstatus:0\n");
 }
 
+/* In the child, after placement: fd 3 is there and survives exec. */
+static int
+become_check(const void *arg)
+{
+	int	fl;
+
+	(void)arg;
+	if ((fl = fcntl(3, F_GETFD)) == -1)
+		return -1;
+	if (fl & FD_CLOEXEC) {
+		errno = EBADF;
+		return -1;
+	}
+	return 0;
+}
+
+static int
+become_fail(const void *arg)
+{
+	(void)arg;
+	errno = EPERM;
+	return -1;
+}
+
+/* spawn_process with the output pipe named by the first placement whose
+ * fd is -100: the output, the status, the pid or -1. */
+static pid_t
+run_spec(struct spawn_spec *sp, char *out, size_t cap, int *status)
+{
+	char	 err[256];
+	size_t	 i;
+	pid_t	 pid;
+	int	 p[2];
+
+	out[0] = '\0';
+	*status = -1;
+	if (pipe2(p, O_CLOEXEC) == -1)
+		return -1;
+	for (i = 0; i < sp->nfds; i++)
+		if (sp->fds[i].fd == -100)
+			sp->fds[i].fd = p[1];
+	err[0] = '\0';
+	pid = spawn_process(sp, err, sizeof(err));
+	for (i = 0; i < sp->nfds; i++)
+		if (sp->fds[i].fd == p[1])
+			sp->fds[i].fd = -100;
+	close(p[1]);
+	if (pid == -1) {
+		close(p[0]);
+		return -1;
+	}
+	CHECK(read_all(p[0], out, cap) != -1);
+	close(p[0]);
+	if (wait_exit(pid, status) == -1) {
+		CHECK(!"child did not exit");
+		kill(pid, SIGKILL);
+		waitpid(pid, status, 0);
+	}
+	return pid;
+}
+
+/*
+ * What spawn_process guarantees whoever calls it: default dispositions
+ * and an empty mask though ours ignore, catch and block; stdio not named
+ * on /dev/null; a descriptor placed on 3 without close-on-exec even when
+ * it already had that number; nothing else; the change-of-user step
+ * after placement, its failure and an exec failure reported as asked.
+ */
+static void
+test_spawn_process(void)
+{
+	char *const argv[] = {
+		(char *)"sh", (char *)"-c",
+		(char *)"echo three >&3; i=0; fds=; while [ $i -lt 256 ]; do "
+		"if [ -e /proc/self/fd/$i ]; then fds=\"$fds $i\"; fi; "
+		"i=$((i + 1)); done; echo \"fds:$fds\"; "
+		"echo \"stdin:$(readlink /proc/$$/fd/0)\"; "
+		"echo \"stderr:$(readlink /proc/$$/fd/2)\"; "
+		"echo \"env:$FOO:${HOME-unset}\"; "
+		"exec /bin/grep -E '^Sig(Blk|Ign)' /proc/self/status",
+		NULL
+	};
+	char *const envp[] = { (char *)"FOO=bar", NULL };
+	struct sigaction	 sa, oldsa;
+	struct spawn_spec	 sp;
+	char			 out[4096], buf[16], err[256];
+	int			 three[2], saved3, leak, status, i, fd;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = SIG_IGN;
+	sigemptyset(&sa.sa_mask);
+	CHECK(sigaction(SIGUSR2, &sa, &oldsa) == 0);
+	/* A descriptor already on 3, close-on-exec as all of ours are; the
+	 * pipe's own ends kept off 3 first. */
+	CHECK(pipe2(three, O_CLOEXEC) == 0);
+	for (i = 0; i < 2; i++) {
+		fd = fcntl(three[i], F_DUPFD_CLOEXEC, 20);
+		close(three[i]);
+		three[i] = fd;
+	}
+	saved3 = fcntl(3, F_DUPFD_CLOEXEC, 10);
+	CHECK(dup3(three[1], 3, O_CLOEXEC) == 3);
+	close(three[1]);
+	leak = dup2(three[0], 41);	/* not close-on-exec */
+	CHECK(leak == 41);
+
+	memset(&sp, 0, sizeof(sp));
+	sp.path = "/bin/sh";
+	sp.argv = argv;
+	sp.envp = envp;
+	sp.fds[0].fd = -100;
+	sp.fds[0].target = STDOUT_FILENO;
+	sp.fds[1].fd = 3;
+	sp.fds[1].target = 3;
+	sp.nfds = 2;
+	sp.report_fd = STDOUT_FILENO;
+	sp.become = become_check;
+	sp.become_what = "cannot become";
+	sp.become_status = 126;
+	CHECK(run_spec(&sp, out, sizeof(out), &status) > 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK_STR(out, "fds: 0 1 2 3\nstdin:/dev/null\nstderr:/dev/null\n"
+	    "env:bar:unset\nSigBlk:\t0000000000000000\n"
+	    "SigIgn:\t0000000000000000\n");
+	memset(buf, 0, sizeof(buf));
+	CHECK(read(three[0], buf, sizeof(buf)) == 6);
+	CHECK_STR(buf, "three\n");
+	/* Ours is untouched. */
+	CHECK(fcntl(3, F_GETFD) == FD_CLOEXEC);
+
+	/* From elsewhere onto 3. */
+	CHECK(dup3(3, 50, O_CLOEXEC) == 50);
+	close(3);
+	sp.fds[1].fd = 50;
+	CHECK(run_spec(&sp, out, sizeof(out), &status) > 0);
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+	CHECK(strncmp(out, "fds: 0 1 2 3\n", 13) == 0);
+	memset(buf, 0, sizeof(buf));
+	CHECK(read(three[0], buf, sizeof(buf)) == 6);
+	close(50);
+
+	/* The change of user fails: its message and status, no exec. */
+	sp.nfds = 1;
+	sp.report_prefix = "solar-host: ";
+	sp.become = become_fail;
+	CHECK(run_spec(&sp, out, sizeof(out), &status) > 0);
+	CHECK_STR(out, "solar-host: cannot become: Operation not permitted\n");
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == 126);
+
+	/* The exec fails: reported on stderr, as apid's is. */
+	sp.become = NULL;
+	sp.path = "/nonexistent/solar-prog";
+	sp.fds[0].target = STDERR_FILENO;
+	sp.report_fd = STDERR_FILENO;
+	CHECK(run_spec(&sp, out, sizeof(out), &status) > 0);
+	CHECK_STR(out, "solar-host: cannot execute /nonexistent/solar-prog: "
+	    "No such file or directory\n");
+	CHECK(WIFEXITED(status) && WEXITSTATUS(status) == SPAWN_EXIT_EXEC);
+
+	/* A target named twice is refused before fork. */
+	sp.fds[1].fd = SPAWN_DEVNULL;
+	sp.fds[1].target = STDERR_FILENO;
+	sp.nfds = 2;
+	sp.fds[0].fd = SPAWN_DEVNULL;
+	errno = 0;
+	CHECK(spawn_process(&sp, err, sizeof(err)) == -1 && errno == EINVAL);
+
+	close(leak);
+	close(three[0]);
+	if (saved3 != -1) {
+		dup3(saved3, 3, O_CLOEXEC);
+		close(saved3);
+	}
+	CHECK(sigaction(SIGUSR2, &oldsa, NULL) == 0);
+}
+
 static void
 write_file(const char *path, const char *text, mode_t mode)
 {
@@ -758,6 +938,7 @@ main(void)
 	test_path_lookup();
 	test_pdeathsig();
 	test_closed_stdio();
+	test_spawn_process();
 	CHECK(count_fds() == fds);
 	rm_tree(tmp);
 	T_DONE();

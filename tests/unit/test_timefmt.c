@@ -7,7 +7,7 @@
 #include <string.h>
 #include <time.h>
 
-#include "timefmt.h"
+#include "timefmt_local.h"
 #include "t.h"
 
 /* 2026-11-27T10:20:22Z, the SPEC's example second. */
