@@ -17,6 +17,7 @@
 #include "channel.h"
 #include "docsassets.h"
 #include "docs.h"
+#include "http_reply.h"
 
 extern const char	openapi_json[];
 extern const size_t	openapi_json_len;

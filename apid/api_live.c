@@ -15,6 +15,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "apid.h"
+#include "http_reply.h"
 #include "json.h"
 #include "runtime.h"
 #include "strbuf.h"

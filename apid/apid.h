@@ -68,16 +68,9 @@ char		*instance_json(const struct instance *, size_t *len);
 struct runtime;
 struct runtime	*cache_runtime(struct cache *, const char *id);
 
-/* http.c: HTTP set-up, authentication, CORS, answers. */
+/* http.c: HTTP set-up, authentication, CORS preflight, routing. */
 int	http_setup(struct apid *, int listen_fd);
 void	http_teardown(struct apid *);
-void	http_reply_json(struct evhttp_request *, int code, const char *body);
-void	http_reply_jsonn(struct evhttp_request *, int code, const char *body,
-	    size_t len);
-void	http_reply_detail(struct evhttp_request *, int code, const char *detail);
-void	api_422(struct evhttp_request *, struct json_t *detail);
-struct evbuffer;
-void	http_reply_buffer(struct evhttp_request *, int code, struct evbuffer *);
 
 /* api.c: the instance endpoints. */
 void	api_list(struct evhttp_request *, const char **, size_t);

@@ -14,6 +14,7 @@
 
 #include "apid.h"
 #include "channel.h"
+#include "http_reply.h"
 #include "instance.h"
 #include "json.h"
 #include "log.h"
@@ -130,7 +131,7 @@ reply_invalid(struct pending *p, const char *why, const char *field,
 		http_reply_detail(p->req, 500, "out of memory");
 		return;
 	}
-	api_422(p->req, detail);
+	http_reply_422(p->req, detail);
 	json_decref(detail);
 }
 

@@ -6,6 +6,7 @@
 
 #include "config.h"
 #include "apid.h"
+#include "http_reply.h"
 
 #define HEALTH_BODY \
 	"{\"status\":\"healthy\",\"service\":\"solar-host\",\"version\":\"" \

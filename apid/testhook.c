@@ -19,6 +19,7 @@
 
 #include "config.h"
 #include "apid.h"
+#include "http_reply.h"
 
 #ifdef SOLAR_TEST_HOOKS
 void

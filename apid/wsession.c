@@ -24,6 +24,7 @@
 
 #include "apid.h"
 #include "channel.h"
+#include "http_reply.h"
 #include "json.h"
 #include "log.h"
 #include "proto.h"

@@ -17,6 +17,7 @@
 
 #include "apid.h"
 #include "fuzz.h"
+#include "http_reply.h"
 #include "timefmt.h"
 
 /* As apid/http.c has them. */

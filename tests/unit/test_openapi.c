@@ -18,6 +18,7 @@
 
 #include "config.h"
 #include "apid.h"
+#include "http_reply.h"
 #include "t.h"
 
 /* routes.c: the table, one entry at a time. */
