@@ -15,6 +15,7 @@ struct instance;
 struct strbuf;
 struct cache;
 struct json_t;
+struct sup_handlers;
 
 struct apid {
 	struct event_base	*base;
@@ -22,6 +23,7 @@ struct apid {
 	struct chan		*chan;
 	struct event		*ev_read;
 	struct event		*ev_write;
+	const struct sup_handlers *handlers;	/* what sup.c reads goes there */
 	struct cache		*cache;
 	char			*api_key;
 	unsigned int		 log_buffer_size;
@@ -38,11 +40,6 @@ struct apid {
 };
 
 extern struct apid	*apid;
-
-/* sup.c: the channel to the supervisor. */
-int	sup_setup(struct apid *, int fd);
-void	sup_teardown(struct apid *);
-void	sup_flush(struct apid *);
 
 /* request.c: requests to the supervisor, answered when it replies. */
 enum api_op {

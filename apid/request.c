@@ -20,6 +20,7 @@
 #include "log.h"
 #include "proto.h"
 #include "strbuf.h"
+#include "sup.h"
 
 struct pending {
 	TAILQ_ENTRY(pending)	 entry;
@@ -59,12 +60,13 @@ request_send(struct apid *a, struct evhttp_request *req, enum api_op op,
 		next_id = 1;
 	p->op = op;
 	p->req = req;
-	if (chan_send(a->chan, type, p->id, -1, b) == -1) {
+	/* Listed first: a channel that breaks while sending answers it too. */
+	TAILQ_INSERT_TAIL(&pendings, p, entry);
+	if (sup_send(a, type, p->id, b) == -1) {
+		TAILQ_REMOVE(&pendings, p, entry);
 		free(p);
 		return -1;
 	}
-	TAILQ_INSERT_TAIL(&pendings, p, entry);
-	sup_flush(a);
 	return 0;
 }
 

@@ -30,6 +30,7 @@
 #include "proto.h"
 #include "runtime.h"
 #include "strbuf.h"
+#include "sup.h"
 #include "uuid.h"
 #include "ws.h"
 #include "wsession.h"
@@ -248,10 +249,8 @@ wss_start_logs(struct wsess *s, const char *query)
 	chanbuf_init(&b);
 	chanbuf_str(&b, s->id);
 	chanbuf_u64(&b, s->since);
-	if (chan_send(apid->chan, MSG_HISTORY, s->hist_req, -1, &b) == -1)
+	if (sup_send(apid, MSG_HISTORY, s->hist_req, &b) == -1)
 		ws_close(s->ws, 1011, "");
-	else
-		sup_flush(apid);
 	chanbuf_free(&b);
 }
 
