@@ -14,6 +14,7 @@
 #include "hello.h"
 #include "instance.h"
 #include "log.h"
+#include "logship.h"
 #include "proto.h"
 #include "wsession.h"
 
@@ -77,9 +78,9 @@ dispatch_message(struct apid *a, struct chanmsg *m)
 	case MSG_REPLY:
 		return request_reply(a, m);
 	case MSG_LOG_LINES:
-		return wss_log_lines(m);
+		return logship_lines(a, m);
 	case MSG_LOG_HISTORY:
-		return wss_log_history(m);
+		return logship_history(a, m);
 	case MSG_MEMORY:
 		return dispatch_memory(a, m);
 	case MSG_ASSET:
