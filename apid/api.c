@@ -13,12 +13,15 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "api.h"
 #include "apid.h"
+#include "cache.h"
 #include "channel.h"
 #include "http_reply.h"
 #include "instance.h"
 #include "json.h"
 #include "proto.h"
+#include "request.h"
 
 static json_t *
 json_invalid(const struct json_parse_error *err)

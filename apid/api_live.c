@@ -14,7 +14,9 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "api_live.h"
 #include "apid.h"
+#include "cache.h"
 #include "http_reply.h"
 #include "json.h"
 #include "logship.h"

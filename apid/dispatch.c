@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api_docs.h"
 #include "apid.h"
+#include "cache.h"
 #include "channel.h"
 #include "dispatch.h"
 #include "hello.h"
@@ -16,6 +18,7 @@
 #include "log.h"
 #include "logship.h"
 #include "proto.h"
+#include "request.h"
 #include "wsession.h"
 
 static int

@@ -11,8 +11,10 @@
 #include "apid.h"
 #include "channel.h"
 #include "hello.h"
+#include "http.h"
 #include "log.h"
 #include "proto.h"
+#include "sandbox.h"
 #include "sup.h"
 
 /* The settings into a; the listening socket, or -1 when malformed. */

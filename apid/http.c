@@ -21,8 +21,10 @@
 
 #include "apid.h"
 #include "conns.h"
+#include "http.h"
 #include "http_reply.h"
 #include "log.h"
+#include "routes.h"
 #include "ws.h"
 #include "wsession.h"
 

@@ -16,6 +16,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "apid.h"
+#include "cache.h"
 #include "channel.h"
 #include "json.h"
 #include "logship.h"

@@ -20,10 +20,14 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "api_docs.h"
 #include "apid.h"
+#include "cache.h"
 #include "dispatch.h"
+#include "http.h"
 #include "log.h"
 #include "proto.h"
+#include "request.h"
 #include "sup.h"
 
 struct apid	*apid;

@@ -13,12 +13,14 @@
 #include <jansson.h>
 
 #include "apid.h"
+#include "cache.h"
 #include "channel.h"
 #include "http_reply.h"
 #include "instance.h"
 #include "json.h"
 #include "log.h"
 #include "proto.h"
+#include "request.h"
 #include "strbuf.h"
 #include "sup.h"
 

@@ -25,6 +25,7 @@
 #include <event2/keyvalq_struct.h>
 
 #include "apid.h"
+#include "cache.h"
 #include "http_reply.h"
 #include "uuid.h"
 #include "ws.h"
