@@ -13,29 +13,15 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "api.h"
 #include "apid.h"
+#include "cache.h"
 #include "channel.h"
+#include "http_reply.h"
 #include "instance.h"
 #include "json.h"
 #include "proto.h"
-#include "strbuf.h"
-
-/* {"detail": entries}; also for a refusal the supervisor sends (request.c). */
-void
-api_422(struct evhttp_request *req, json_t *detail)
-{
-	struct strbuf	 sb;
-
-	strbuf_init(&sb);
-	strbuf_adds(&sb, "{\"detail\":");
-	json_write_compact(&sb, detail);
-	strbuf_addc(&sb, '}');
-	if (sb.failed)
-		http_reply_detail(req, 500, "out of memory");
-	else
-		http_reply_jsonn(req, 422, sb.data, sb.len);
-	strbuf_free(&sb);
-}
+#include "request.h"
 
 static json_t *
 json_invalid(const struct json_parse_error *err)
@@ -103,7 +89,7 @@ api_read_config(struct evhttp_request *req, struct inst_config *cfg)
 			if ((detail = json_invalid(&err)) == NULL)
 				http_reply_detail(req, 500, "out of memory");
 			else
-				api_422(req, detail);
+				http_reply_422(req, detail);
 			json_decref(detail);
 			return -1;
 		case JSONP_NOMEM:
@@ -121,7 +107,7 @@ api_read_config(struct evhttp_request *req, struct inst_config *cfg)
 	else if (detail == NULL)
 		http_reply_detail(req, 500, "out of memory");
 	else {
-		api_422(req, detail);
+		http_reply_422(req, detail);
 		json_decref(detail);
 	}
 	json_decref(body);

@@ -13,10 +13,11 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
-#include "apid.h"
+#include "api_docs.h"
 #include "channel.h"
-#include "docsassets.h"
 #include "docs.h"
+#include "docsassets.h"
+#include "http_reply.h"
 
 extern const char	openapi_json[];
 extern const size_t	openapi_json_len;

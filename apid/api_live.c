@@ -14,19 +14,45 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
+#include "api_live.h"
 #include "apid.h"
+#include "cache.h"
+#include "http_reply.h"
 #include "json.h"
+#include "logship.h"
 #include "runtime.h"
 #include "strbuf.h"
 #include "timefmt.h"
 #include "ws.h"
 #include "wsession.h"
 
+/* A state session opens with the whole state; events follow (logship.c). */
+static void
+live_state_start(struct wsess *s, struct evhttp_request *req)
+{
+	struct runtime	*rt = cache_runtime(apid->cache, wss_id(s));
+	struct strbuf	 sb;
+
+	(void)req;
+	if (rt == NULL) {
+		wss_error_close(s, "{\"error\":\"Instance not found\"}");
+		return;
+	}
+	strbuf_init(&sb);
+	runtime_first_frame(rt, &sb);
+	if (!sb.failed)
+		wss_send_text(s, sb.data, sb.len);
+	strbuf_free(&sb);
+}
+
+static const struct wss_owner	logs_owner = { logship_start, logship_end };
+static const struct wss_owner	state_owner = { live_state_start, NULL };
+
 void
 api_logs_ws(struct evhttp_request *req, const char **params, size_t n)
 {
 	(void)n;
-	wss_upgrade(req, WSS_LOGS, params[0]);
+	wss_upgrade(req, WSS_LOGS, params[0], &logs_owner);
 }
 
 /* The same path serves the state as JSON and, upgraded, as events. */
@@ -38,7 +64,7 @@ api_state(struct evhttp_request *req, const char **params, size_t n)
 
 	(void)n;
 	if (ws_is_upgrade(evhttp_request_get_input_headers(req))) {
-		wss_upgrade(req, WSS_STATE, params[0]);
+		wss_upgrade(req, WSS_STATE, params[0], &state_owner);
 		return;
 	}
 	if ((rt = cache_runtime(apid->cache, params[0])) == NULL) {

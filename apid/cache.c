@@ -13,7 +13,7 @@
 
 #include <event2/buffer.h>
 
-#include "apid.h"
+#include "cache.h"
 #include "instance.h"
 #include "json.h"
 #include "runtime.h"

@@ -35,7 +35,6 @@
 #include <event2/event.h>
 #include <event2/listener.h>
 
-#include "apid.h"
 #include "conns.h"
 #include "headscan.h"
 #include "log.h"

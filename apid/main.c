@@ -20,11 +20,22 @@
 #include <jansson.h>
 #include <sodium.h>
 
+#include "api_docs.h"
 #include "apid.h"
+#include "cache.h"
+#include "dispatch.h"
+#include "http.h"
 #include "log.h"
 #include "proto.h"
+#include "request.h"
+#include "sup.h"
 
 struct apid	*apid;
+
+static const struct sup_handlers handlers = {
+	dispatch_message,
+	request_fail_all,	/* nobody is left to answer them */
+};
 
 /* solar-host gives us a connected AF_UNIX stream socket on a fixed fd. */
 static int
@@ -94,7 +105,9 @@ main(int argc, char *argv[])
 	if (ev_term == NULL || ev_int == NULL ||
 	    evsignal_add(ev_term, NULL) == -1 || evsignal_add(ev_int, NULL) == -1)
 		fatalx("cannot set up signal events");
-	if (sup_setup(apid, APID_CHANNEL_FD) == -1)
+	if ((apid->cache = cache_new()) == NULL)
+		fatal("cache");
+	if (sup_setup(apid, APID_CHANNEL_FD, &handlers) == -1)
 		fatal("channel");
 
 	event_base_dispatch(apid->base);
@@ -102,6 +115,11 @@ main(int argc, char *argv[])
 	request_fail_all(apid);
 	http_teardown(apid);
 	sup_teardown(apid);
+	cache_free(apid->cache);
+	apid->cache = NULL;
+	free(apid->memory_json);
+	apid->memory_json = NULL;
+	docs_free();
 	event_free(ev_term);
 	event_free(ev_int);
 	event_base_free(apid->base);

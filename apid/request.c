@@ -13,12 +13,16 @@
 #include <jansson.h>
 
 #include "apid.h"
+#include "cache.h"
 #include "channel.h"
+#include "http_reply.h"
 #include "instance.h"
 #include "json.h"
 #include "log.h"
 #include "proto.h"
+#include "request.h"
 #include "strbuf.h"
+#include "sup.h"
 
 struct pending {
 	TAILQ_ENTRY(pending)	 entry;
@@ -58,12 +62,13 @@ request_send(struct apid *a, struct evhttp_request *req, enum api_op op,
 		next_id = 1;
 	p->op = op;
 	p->req = req;
-	if (chan_send(a->chan, type, p->id, -1, b) == -1) {
+	/* Listed first: a channel that breaks while sending answers it too. */
+	TAILQ_INSERT_TAIL(&pendings, p, entry);
+	if (sup_send(a, type, p->id, b) == -1) {
+		TAILQ_REMOVE(&pendings, p, entry);
 		free(p);
 		return -1;
 	}
-	TAILQ_INSERT_TAIL(&pendings, p, entry);
-	sup_flush(a);
 	return 0;
 }
 
@@ -130,7 +135,7 @@ reply_invalid(struct pending *p, const char *why, const char *field,
 		http_reply_detail(p->req, 500, "out of memory");
 		return;
 	}
-	api_422(p->req, detail);
+	http_reply_422(p->req, detail);
 	json_decref(detail);
 }
 

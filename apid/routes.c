@@ -5,7 +5,12 @@
 #include <event2/http.h>
 
 #include "config.h"
-#include "apid.h"
+#include "api.h"
+#include "api_docs.h"
+#include "api_live.h"
+#include "http_reply.h"
+#include "routes.h"
+#include "testhook.h"
 
 #define HEALTH_BODY \
 	"{\"status\":\"healthy\",\"service\":\"solar-host\",\"version\":\"" \

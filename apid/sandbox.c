@@ -24,8 +24,8 @@
 #include <linux/landlock.h>
 #include <seccomp.h>
 
-#include "apid.h"
 #include "log.h"
+#include "sandbox.h"
 
 #define SANDBOX_NOFILE_SLACK	64
 

@@ -18,7 +18,8 @@
 #include <event2/keyvalq_struct.h>
 
 #include "config.h"
-#include "apid.h"
+#include "http_reply.h"
+#include "testhook.h"
 
 #ifdef SOLAR_TEST_HOOKS
 void

@@ -7,7 +7,9 @@
  * finished through evhttp, and evhttp_connection_free() ends it exactly
  * once.  Each client has a bounded queue of pre-encoded frames
  * (wsqueue.c): a frame goes to wslay only when wslay holds none and the
- * socket's output is under a cap.
+ * socket's output is under a cap.  What a session carries is its owner's
+ * business (logship.c for logs, api_live.c for state), told when the
+ * session is up and when it ends.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -23,12 +25,8 @@
 #include <event2/keyvalq_struct.h>
 
 #include "apid.h"
-#include "channel.h"
-#include "json.h"
-#include "log.h"
-#include "proto.h"
-#include "runtime.h"
-#include "strbuf.h"
+#include "cache.h"
+#include "http_reply.h"
 #include "uuid.h"
 #include "ws.h"
 #include "wsession.h"
@@ -48,21 +46,15 @@ struct wsess {
 	struct event		*ev_ping;
 	struct event		*ev_linger;
 	struct wsq		 q;
-	/* logs: live lines are held until the history is in */
-	int			 hist_wait;
-	uint32_t		 hist_req;
-	uint64_t		 since;
-	uint64_t		 hist_next;
+	const struct wss_owner	*owner;
 	int			 finishing;
 };
 TAILQ_HEAD(wsesss, wsess);
 
 static struct wsesss	 sessions = TAILQ_HEAD_INITIALIZER(sessions);
 static size_t		 nsessions;
-static uint32_t		 next_hist_req = 1;
 
 static void	wss_free(struct wsess *);
-static void	wss_pump(struct wsess *);
 
 static void
 wss_enqueue_text(struct wsess *s, const char *text, size_t len)
@@ -75,7 +67,7 @@ wss_enqueue_text(struct wsess *s, const char *text, size_t len)
 	frame_unref(f);
 }
 
-static void
+void
 wss_pump(struct wsess *s)
 {
 	struct evbuffer	*out = bufferevent_get_output(s->bev);
@@ -190,6 +182,8 @@ wss_on_linger(evutil_socket_t fd, short what, void *arg)
 static void
 wss_free(struct wsess *s)
 {
+	if (s->owner != NULL && s->owner->end != NULL)
+		s->owner->end(s);
 	TAILQ_REMOVE(&sessions, s, entry);
 	nsessions--;
 	wsq_clear(&s->q);
@@ -216,60 +210,64 @@ wss_count(void)
 	return nsessions;
 }
 
-static void
+void
+wss_send_text(struct wsess *s, const char *text, size_t len)
+{
+	wss_enqueue_text(s, text, len);
+	wss_pump(s);
+}
+
+void
 wss_error_close(struct wsess *s, const char *json)
 {
-	wss_enqueue_text(s, json, strlen(json));
-	wss_pump(s);
+	wss_send_text(s, json, strlen(json));
 	ws_close(s->ws, 1000, "");
 }
 
-static void
-wss_start_logs(struct wsess *s, const char *query)
+void
+wss_close(struct wsess *s, uint16_t code)
 {
-	struct chanbuf	 b;
-	const char	*since;
-	struct evkeyvalq q;
-
-	TAILQ_INIT(&q);
-	s->since = 0;
-	if (query != NULL && evhttp_parse_query_str(query, &q) == 0 &&
-	    (since = evhttp_find_header(&q, "since")) != NULL) {
-		char		*end;
-		unsigned long long v = strtoull(since, &end, 10);
-
-		if (*since >= '0' && *since <= '9' && *end == '\0')
-			s->since = v;
-	}
-	evhttp_clear_headers(&q);
-	s->hist_wait = 1;
-	s->hist_req = next_hist_req++;
-	chanbuf_init(&b);
-	chanbuf_str(&b, s->id);
-	chanbuf_u64(&b, s->since);
-	if (chan_send(apid->chan, MSG_HISTORY, s->hist_req, -1, &b) == -1)
-		ws_close(s->ws, 1011, "");
-	else
-		sup_flush(apid);
-	chanbuf_free(&b);
+	ws_close(s->ws, code, "");
 }
 
-static void
-wss_start_state(struct wsess *s)
+const char *
+wss_id(const struct wsess *s)
 {
-	struct runtime	*rt = cache_runtime(apid->cache, s->id);
-	struct strbuf	 sb;
+	return s->id;
+}
 
-	if (rt == NULL) {
-		wss_error_close(s, "{\"error\":\"Instance not found\"}");
+int
+wss_finishing(const struct wsess *s)
+{
+	return s->finishing;
+}
+
+struct wsq *
+wss_queue(struct wsess *s)
+{
+	return &s->q;
+}
+
+/* A frame of text to every live session of kind for the instance id. */
+void
+wss_broadcast(enum wss_kind kind, const char *id, const char *text,
+    size_t len)
+{
+	struct wsess	*s;
+	struct frame	*f;
+
+	TAILQ_FOREACH(s, &sessions, entry)
+		if (s->kind == kind && !s->finishing && strcmp(s->id, id) == 0)
+			break;
+	if (s == NULL || (f = frame_new(0, text, len)) == NULL)
 		return;
-	}
-	strbuf_init(&sb);
-	runtime_first_frame(rt, &sb);
-	if (!sb.failed)
-		wss_enqueue_text(s, sb.data, sb.len);
-	strbuf_free(&sb);
-	wss_pump(s);
+	TAILQ_FOREACH(s, &sessions, entry)
+		if (s->kind == kind && !s->finishing &&
+		    strcmp(s->id, id) == 0) {
+			wsq_push(&s->q, f);
+			wss_pump(s);
+		}
+	frame_unref(f);
 }
 
 static unsigned int
@@ -284,8 +282,39 @@ wss_per_instance(const char *id)
 	return n;
 }
 
+/* A session on the connection's bufferevent; NULL when out of memory. */
+static struct wsess *
+wss_new(struct bufferevent *bev, enum wss_kind kind, const char *id,
+    const struct wss_owner *owner)
+{
+	struct wsess	*s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	s->kind = kind;
+	strlcpy(s->id, id, sizeof(s->id));
+	s->bev = bev;
+	s->ws = ws_new(bev, 1, WSS_MAX_IN, &wss_callbacks, s);
+	s->ev_ping = evtimer_new(apid->base, wss_on_ping, s);
+	s->ev_linger = evtimer_new(apid->base, wss_on_linger, s);
+	if (s->ws == NULL || s->ev_ping == NULL || s->ev_linger == NULL ||
+	    wsq_init(&s->q, bufferevent_get_output(bev)) == -1) {
+		wsq_clear(&s->q);
+		ws_free(s->ws);
+		if (s->ev_ping != NULL)
+			event_free(s->ev_ping);
+		if (s->ev_linger != NULL)
+			event_free(s->ev_linger);
+		free(s);
+		return NULL;
+	}
+	s->owner = owner;
+	return s;
+}
+
 void
-wss_upgrade(struct evhttp_request *req, enum wss_kind kind, const char *id)
+wss_upgrade(struct evhttp_request *req, enum wss_kind kind, const char *id,
+    const struct wss_owner *owner)
 {
 	struct evkeyvalq	*in = evhttp_request_get_input_headers(req);
 	struct evhttp_connection *evcon = evhttp_request_get_connection(req);
@@ -306,30 +335,12 @@ wss_upgrade(struct evhttp_request *req, enum wss_kind kind, const char *id)
 		http_reply_detail(req, 503, "Too many WebSocket clients");
 		return;
 	}
-	if ((s = calloc(1, sizeof(*s))) == NULL) {
-		http_reply_detail(req, 500, "out of memory");
-		return;
-	}
 	bev = evhttp_connection_get_bufferevent(evcon);
-	s->kind = kind;
-	strlcpy(s->id, id, sizeof(s->id));
-	s->evcon = evcon;
-	s->bev = bev;
-	s->ws = ws_new(bev, 1, WSS_MAX_IN, &wss_callbacks, s);
-	s->ev_ping = evtimer_new(apid->base, wss_on_ping, s);
-	s->ev_linger = evtimer_new(apid->base, wss_on_linger, s);
-	if (s->ws == NULL || s->ev_ping == NULL || s->ev_linger == NULL ||
-	    wsq_init(&s->q, bufferevent_get_output(bev)) == -1) {
-		wsq_clear(&s->q);
-		ws_free(s->ws);
-		if (s->ev_ping != NULL)
-			event_free(s->ev_ping);
-		if (s->ev_linger != NULL)
-			event_free(s->ev_linger);
-		free(s);
+	if ((s = wss_new(bev, kind, id, owner)) == NULL) {
 		http_reply_detail(req, 500, "out of memory");
 		return;
 	}
+	s->evcon = evcon;
 	/* From here on evhttp must not act on this connection again. */
 	evhttp_connection_set_closecb(evcon, NULL, NULL);
 	bufferevent_set_timeouts(bev, NULL, NULL);
@@ -345,210 +356,12 @@ wss_upgrade(struct evhttp_request *req, enum wss_kind kind, const char *id)
 
 	if (cache_get_json(apid->cache, id, &len) == NULL)
 		wss_error_close(s, "{\"error\":\"Instance not found\"}");
-	else if (kind == WSS_LOGS)
-		wss_start_logs(s, evhttp_uri_get_query(
-		    evhttp_request_get_evhttp_uri(req)));
-	else
-		wss_start_state(s);
+	else if (owner != NULL && owner->start != NULL)
+		owner->start(s, req);
 	/* A client may have sent frames right behind its request. */
 	if (evbuffer_get_length(bufferevent_get_input(bev)) > 0 &&
 	    !s->finishing)
 		ws_read(s->ws);
-}
-
-/* {"seq":N,"timestamp":"...","line":"..."} */
-static struct frame *
-log_frame(uint64_t seq, const char *ts, const uint8_t *text, size_t len)
-{
-	struct strbuf	 sb;
-	struct frame	*f = NULL;
-
-	strbuf_init(&sb);
-	strbuf_addf(&sb, "{\"seq\":%llu,\"timestamp\":", (unsigned long long)seq);
-	json_write_string(&sb, ts, strlen(ts), 0);
-	strbuf_adds(&sb, ",\"line\":");
-	json_write_string(&sb, (const char *)text, len, 0);
-	strbuf_addc(&sb, '}');
-	if (!sb.failed)
-		f = frame_new(seq, sb.data, sb.len);
-	strbuf_free(&sb);
-	return f;
-}
-
-static int
-wss_any(enum wss_kind kind, const char *id)
-{
-	struct wsess	*s;
-
-	TAILQ_FOREACH(s, &sessions, entry)
-		if (s->kind == kind && !s->finishing && strcmp(s->id, id) == 0)
-			return 1;
-	return 0;
-}
-
-static void
-wss_state_event(const char *id, struct runtime *rt)
-{
-	struct wsess	*s;
-	struct strbuf	 sb;
-	struct frame	*f;
-
-	strbuf_init(&sb);
-	runtime_event(rt, &sb);
-	if (!sb.failed && wss_any(WSS_STATE, id) &&
-	    (f = frame_new(0, sb.data, sb.len)) != NULL) {
-		TAILQ_FOREACH(s, &sessions, entry)
-			if (s->kind == WSS_STATE && !s->finishing &&
-			    strcmp(s->id, id) == 0) {
-				wsq_push(&s->q, f);
-				wss_pump(s);
-			}
-		frame_unref(f);
-	}
-	strbuf_free(&sb);
-}
-
-/* Read "u64 first, u32 count" and walk the lines with cb. */
-typedef void (*line_fn)(uint64_t seq, const char *ts, const uint8_t *text,
-    size_t len, void *arg);
-
-static int
-walk_lines(struct chanmsg *m, line_fn cb, void *arg, uint64_t *next)
-{
-	const uint8_t	*text;
-	uint64_t	 first;
-	uint32_t	 n, i;
-	size_t		 len;
-	char		*ts;
-
-	if (chanmsg_u64(m, &first) == -1 || chanmsg_u32(m, &n) == -1)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (chanmsg_str(m, &ts) == -1 || ts == NULL)
-			return -1;
-		if (chanmsg_bytes(m, &text, &len) == -1) {
-			free(ts);
-			return -1;
-		}
-		cb(first + i, ts, text, len, arg);
-		free(ts);
-	}
-	*next = first + n;
-	return chanmsg_end(m);
-}
-
-struct live {
-	const char	*id;
-	struct runtime	*rt;
-	int		 logs;
-	struct timeval	 now;
-};
-
-static void
-live_line(uint64_t seq, const char *ts, const uint8_t *text, size_t len,
-    void *arg)
-{
-	struct live	*lv = arg;
-	struct wsess	*s;
-	struct frame	*f;
-
-	if (lv->rt != NULL && runtime_feed(lv->rt, (const char *)text, len,
-	    &lv->now) == 1)
-		wss_state_event(lv->id, lv->rt);
-	if (!lv->logs || (f = log_frame(seq, ts, text, len)) == NULL)
-		return;
-	TAILQ_FOREACH(s, &sessions, entry) {
-		if (s->kind != WSS_LOGS || s->finishing ||
-		    strcmp(s->id, lv->id) != 0)
-			continue;
-		if (s->hist_wait)
-			wsq_hold(&s->q, f);
-		/* Lines the history already gave can still come as live ones. */
-		else if (seq >= s->since && seq >= s->hist_next)
-			wsq_push(&s->q, f);
-	}
-	frame_unref(f);
-}
-
-int
-wss_log_lines(struct chanmsg *m)
-{
-	struct live	 lv;
-	struct wsess	*s;
-	uint64_t	 next;
-	char		*id = NULL;
-	int		 rc;
-
-	if (chanmsg_str(m, &id) == -1 || id == NULL)
-		return -1;
-	lv.id = id;
-	lv.rt = cache_runtime(apid->cache, id);
-	lv.logs = wss_any(WSS_LOGS, id);
-	gettimeofday(&lv.now, NULL);
-	rc = walk_lines(m, live_line, &lv, &next);
-	if (lv.logs)
-		TAILQ_FOREACH(s, &sessions, entry)
-			if (s->kind == WSS_LOGS && strcmp(s->id, id) == 0)
-				wss_pump(s);
-	free(id);
-	return rc;
-}
-
-static void
-history_line(uint64_t seq, const char *ts, const uint8_t *text, size_t len,
-    void *arg)
-{
-	struct wsess	*s = arg;
-	struct frame	*f;
-
-	if (seq < s->since || (f = log_frame(seq, ts, text, len)) == NULL)
-		return;
-	wsq_push(&s->q, f);
-	frame_unref(f);
-}
-
-int
-wss_log_history(struct chanmsg *m)
-{
-	struct wsess	*s;
-	struct frame	*f;
-	uint64_t	 next;
-	uint8_t		 last;
-	char		*id = NULL;
-	int		 rc;
-
-	if (chanmsg_str(m, &id) == -1 || id == NULL ||
-	    chanmsg_u8(m, &last) == -1 || last > 1) {
-		free(id);
-		return -1;
-	}
-	free(id);
-	TAILQ_FOREACH(s, &sessions, entry)
-		if (s->kind == WSS_LOGS && s->hist_wait &&
-		    s->hist_req == m->peerid)
-			break;
-	if (s == NULL) {
-		/* The client left meanwhile: check the rest and forget it. */
-		struct wsess	 dummy;
-
-		memset(&dummy, 0, sizeof(dummy));
-		dummy.since = UINT64_MAX;
-		return walk_lines(m, history_line, &dummy, &next);
-	}
-	if ((rc = walk_lines(m, history_line, s, &next)) == -1)
-		return -1;
-	s->hist_next = next;
-	if (!last)
-		return 0;
-	/* The seam: live lines the history already had are dropped. */
-	s->hist_wait = 0;
-	while ((f = wsq_unhold(&s->q)) != NULL) {
-		if (f->seq >= s->hist_next && f->seq >= s->since)
-			wsq_push(&s->q, f);
-		frame_unref(f);
-	}
-	wss_pump(s);
-	return 0;
 }
 
 void

@@ -15,8 +15,13 @@
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
 
-#include "apid.h"
+#include "api.h"
+#include "api_docs.h"
+#include "api_live.h"
 #include "fuzz.h"
+#include "http_reply.h"
+#include "routes.h"
+#include "testhook.h"
 #include "timefmt.h"
 
 /* As apid/http.c has them. */

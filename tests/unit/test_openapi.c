@@ -17,7 +17,12 @@
 #include <jansson.h>
 
 #include "config.h"
-#include "apid.h"
+#include "api.h"
+#include "api_docs.h"
+#include "api_live.h"
+#include "http_reply.h"
+#include "routes.h"
+#include "testhook.h"
 #include "t.h"
 
 /* routes.c: the table, one entry at a time. */
@@ -50,7 +55,6 @@ STUB(api_start)
 STUB(api_stop)
 STUB(api_restart)
 STUB(api_logs_ws)
-STUB(api_state_ws)
 STUB(api_state)
 STUB(api_last_generation)
 STUB(api_memory)

@@ -1,0 +1,22 @@
+/*
+ * api_docs.h: /openapi.json, /docs, /redoc, their local assets and /ui
+ * (api_docs.c), handlers of routes.c.
+ */
+#ifndef SOLAR_API_DOCS_H
+#define SOLAR_API_DOCS_H
+
+#include <stddef.h>
+
+struct chanmsg;
+struct evhttp_request;
+
+void	api_openapi(struct evhttp_request *, const char **, size_t);
+void	api_docs(struct evhttp_request *, const char **, size_t);
+void	api_redoc(struct evhttp_request *, const char **, size_t);
+void	api_docs_asset(struct evhttp_request *, const char **, size_t);
+void	api_ui(struct evhttp_request *, const char **, size_t);
+/* ASSET from the supervisor: -1 when malformed. */
+int	docs_asset_message(struct chanmsg *);
+void	docs_free(void);
+
+#endif
