@@ -12,7 +12,7 @@
 . "$(dirname "$0")/lib.sh"
 
 BEGAN=$(date +%s)
-. "$(dirname "$0")/browser.sh"
+. "$top_srcdir/tests/integration/browser.sh"
 
 KEEP=$top_builddir/tests/browser
 mkdir -p "$KEEP"

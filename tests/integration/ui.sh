@@ -10,7 +10,7 @@
 . "$(dirname "$0")/lib.sh"
 
 BEGAN=$(date +%s)
-. "$(dirname "$0")/browser.sh"
+. "$top_srcdir/tests/integration/browser.sh"
 
 # The lines a busy llama-server prints: the page shows phase and tok/s.
 printf '%s\n' \
