@@ -23,6 +23,7 @@
 #include "fmt.h"
 #include "instance.h"
 #include "instance_rules.h"
+#include "utf8.h"
 
 #define OFF(m)		offsetof(struct inst_config, m)
 #define CHECK_MSG_LEN	320	/* "extra_args[255] " and a flag's refusal */
@@ -65,55 +66,6 @@ inst_field_ptr(const struct inst_config *c, const struct inst_field *f)
 	return (char *)(uintptr_t)c + f->off;
 }
 
-/* Python counts code points; continuation bytes are not characters. */
-size_t
-inst_utf8_chars(const char *s, size_t n)
-{
-	size_t	i, count = 0;
-
-	for (i = 0; i < n; i++)
-		if (((unsigned char)s[i] & 0xc0) != 0x80)
-			count++;
-	return count;
-}
-
-/* Strict UTF-8, as jansson wants it: no overlong forms, no surrogates. */
-int
-inst_utf8_valid(const char *str)
-{
-	const unsigned char	*s = (const unsigned char *)str;
-	uint32_t		 cp;
-	size_t			 i, len;
-
-	while (*s != '\0') {
-		if (*s < 0x80) {
-			s++;
-			continue;
-		}
-		if (*s >= 0xc2 && *s <= 0xdf) {
-			len = 2;
-			cp = *s & 0x1f;
-		} else if (*s >= 0xe0 && *s <= 0xef) {
-			len = 3;
-			cp = *s & 0x0f;
-		} else if (*s >= 0xf0 && *s <= 0xf4) {
-			len = 4;
-			cp = *s & 0x07;
-		} else
-			return 0;
-		for (i = 1; i < len; i++) {
-			if ((s[i] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i] & 0x3f);
-		}
-		if ((len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-			return 0;
-		s += len;
-	}
-	return 1;
-}
-
 /* The literal forms only: nothing here may resolve a name. */
 int
 inst_host_ok(const char *s, size_t n)
@@ -149,12 +101,12 @@ walk_str(const struct inst_field *f, const char *what, const char *s,
 	if (s == NULL)
 		return (f->flags & INST_FF_NULLABLE) ? 1 :
 		    fn(what, "is missing", arg);
-	if (!inst_utf8_valid(s))
+	if (!utf8_valid(s, strlen(s)))
 		return fn(what, "must be UTF-8", arg);
 	if (f->flags & INST_FF_HOST)
 		return inst_host_ok(s, strlen(s)) ? 1 :
 		    fn(what, "must be an IP address or localhost", arg);
-	chars = inst_utf8_chars(s, strlen(s));
+	chars = utf8_chars(s, strlen(s));
 	if (chars >= (uint64_t)f->min && chars <= (uint64_t)f->max)
 		return 1;
 	if (f->min == 0)

@@ -51,8 +51,6 @@ extern const size_t		inst_nfields;
 typedef int (*inst_walk_fn)(const char *what, const char *why, void *arg);
 
 void	*inst_field_ptr(const struct inst_config *, const struct inst_field *);
-size_t	 inst_utf8_chars(const char *, size_t);
-int	 inst_utf8_valid(const char *);
 int	 inst_host_ok(const char *, size_t);
 int	 inst_env_name_ok(const char *, size_t);	/* instance_args.c */
 const char *inst_arg_refused(const char *, char *why, size_t);

@@ -22,6 +22,7 @@
 #include "fmt.h"
 #include "instance.h"
 #include "instance_rules.h"
+#include "utf8.h"
 
 /* Python's limit on int strings, which pydantic-core's parser applies. */
 #define PY_INT_MAX_DIGITS	4300
@@ -51,7 +52,7 @@ struct vctx {
 	int			 nomem;
 };
 
-static uint32_t	 utf8_get(const unsigned char *, size_t, size_t *);
+static uint32_t	 cp_get(const unsigned char *, size_t, size_t *);
 static int	 rust_space(uint32_t);
 static void	 trim(const char **, size_t *);
 static enum sprob str_problem(const char *, size_t, int64_t, int64_t);
@@ -88,32 +89,19 @@ static void	 v_list(struct vctx *, const struct inst_field *,
 static void	 v_env(struct vctx *, const struct inst_field *,
 		    const json_t *);
 
-/* One code point of text already known to be UTF-8 (it came from JSON). */
+/* One code point of s and its length.  The text came from JSON, so it
+ * is UTF-8: taking a single byte is only there to make progress. */
 static uint32_t
-utf8_get(const unsigned char *s, size_t n, size_t *len)
+cp_get(const unsigned char *s, size_t n, size_t *len)
 {
 	uint32_t	cp;
-	size_t		i, need;
+	int		k;
 
-	if (s[0] < 0x80 || n < 2) {
+	if ((k = utf8_decode(s, n, &cp)) == -1) {
 		*len = 1;
 		return s[0];
 	}
-	if (s[0] >= 0xf0) {
-		need = 4;
-		cp = s[0] & 0x07;
-	} else if (s[0] >= 0xe0) {
-		need = 3;
-		cp = s[0] & 0x0f;
-	} else {
-		need = 2;
-		cp = s[0] & 0x1f;
-	}
-	if (need > n)
-		need = n;
-	for (i = 1; i < need; i++)
-		cp = (cp << 6) | (s[i] & 0x3f);
-	*len = need;
+	*len = (size_t)k;
 	return cp;
 }
 
@@ -133,15 +121,13 @@ trim(const char **sp, size_t *np)
 	const unsigned char	*s = (const unsigned char *)*sp;
 	size_t			 n = *np, len, start;
 
-	while (n > 0 && rust_space(utf8_get(s, n, &len))) {
+	while (n > 0 && rust_space(cp_get(s, n, &len))) {
 		s += len;
 		n -= len;
 	}
 	while (n > 0) {
-		start = n - 1;
-		while (start > 0 && (s[start] & 0xc0) == 0x80)
-			start--;
-		if (!rust_space(utf8_get(s + start, n - start, &len)))
+		start = utf8_floor((const char *)s, n - 1);
+		if (!rust_space(cp_get(s + start, n - start, &len)))
 			break;
 		n = start;
 	}
@@ -153,7 +139,7 @@ trim(const char **sp, size_t *np)
 static enum sprob
 str_problem(const char *s, size_t n, int64_t min, int64_t max)
 {
-	size_t	chars = inst_utf8_chars(s, n);
+	size_t	chars = utf8_chars(s, n);
 
 	if (chars < (uint64_t)min)
 		return S_SHORT;

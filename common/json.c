@@ -12,6 +12,7 @@
 #include "fmt.h"
 #include "json.h"
 #include "strbuf.h"
+#include "utf8.h"
 
 /* Keys holding "\u0000" need the length-aware object calls of 2.14. */
 #if JANSSON_VERSION_HEX < 0x020e00
@@ -29,10 +30,6 @@ struct jp {
 	const char		*msg;
 };
 
-static size_t	json_utf8_check(const unsigned char *, size_t);
-static size_t	json_utf8_decode(const unsigned char *, size_t,
-		    uint32_t *);
-static void	json_utf8_encode(struct strbuf *, uint32_t);
 static int	jp_fail(struct jp *, size_t, const char *);
 static int	jp_nomem(struct jp *);
 static void	jp_ws(struct jp *);
@@ -47,93 +44,6 @@ static int	jp_array(struct jp *, int, json_t **);
 static int	jp_object(struct jp *, int, json_t **);
 static void	jw_value(struct strbuf *, const json_t *, int, int);
 static void	jw_indent(struct strbuf *, int);
-
-/*
- * Strict UTF-8 as Python's decoder takes it: no overlong forms, no encoded
- * surrogates, nothing above U+10FFFF, no sequence cut short.  Returns the
- * offset of the first bad byte, len when there is none.
- */
-static size_t
-json_utf8_check(const unsigned char *s, size_t len)
-{
-	size_t		i = 0, n;
-	uint32_t	cp;
-
-	while (i < len) {
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if ((n = json_utf8_decode(s + i, len - i, &cp)) == 0)
-			return i;
-		i += n;
-	}
-	return len;
-}
-
-/* One multibyte or ASCII character; its length, or 0 when it is not valid. */
-static size_t
-json_utf8_decode(const unsigned char *s, size_t len, uint32_t *cp)
-{
-	uint32_t	c, min;
-	size_t		n, i;
-
-	c = s[0];
-	if (c < 0x80) {
-		*cp = c;
-		return 1;
-	} else if (c >= 0xc2 && c <= 0xdf) {
-		n = 2;
-		c &= 0x1f;
-		min = 0x80;
-	} else if (c >= 0xe0 && c <= 0xef) {
-		n = 3;
-		c &= 0x0f;
-		min = 0x800;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		n = 4;
-		c &= 0x07;
-		min = 0x10000;
-	} else
-		return 0;
-	if (len < n)
-		return 0;
-	for (i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		c = (c << 6) | (s[i] & 0x3f);
-	}
-	if (c < min || c > 0x10ffff || (c >= 0xd800 && c <= 0xdfff))
-		return 0;
-	*cp = c;
-	return n;
-}
-
-static void
-json_utf8_encode(struct strbuf *sb, uint32_t c)
-{
-	char	b[4];
-
-	if (c < 0x80) {
-		b[0] = (char)c;
-		strbuf_add(sb, b, 1);
-	} else if (c < 0x800) {
-		b[0] = (char)(0xc0 | (c >> 6));
-		b[1] = (char)(0x80 | (c & 0x3f));
-		strbuf_add(sb, b, 2);
-	} else if (c < 0x10000) {
-		b[0] = (char)(0xe0 | (c >> 12));
-		b[1] = (char)(0x80 | ((c >> 6) & 0x3f));
-		b[2] = (char)(0x80 | (c & 0x3f));
-		strbuf_add(sb, b, 3);
-	} else {
-		b[0] = (char)(0xf0 | (c >> 18));
-		b[1] = (char)(0x80 | ((c >> 12) & 0x3f));
-		b[2] = (char)(0x80 | ((c >> 6) & 0x3f));
-		b[3] = (char)(0x80 | (c & 0x3f));
-		strbuf_add(sb, b, 4);
-	}
-}
 
 static int
 jp_fail(struct jp *jp, size_t pos, const char *msg)
@@ -197,6 +107,7 @@ jp_string(struct jp *jp, struct strbuf *sb, const char **outp, size_t *outn)
 	size_t			 begin = jp->pos, end, next;
 	size_t			 len = jp->len;
 	uint32_t		 c, c2;
+	char			 u[UTF8_MAX];
 	int			 escaped = 0;
 
 	end = begin + 1;
@@ -281,7 +192,7 @@ jp_string(struct jp *jp, struct strbuf *sb, const char **outp, size_t *outn)
 		/* Python keeps a lone surrogate; UTF-8 cannot carry one. */
 		if (c >= 0xd800 && c <= 0xdfff)
 			c = 0xfffd;
-		json_utf8_encode(sb, c);
+		strbuf_add(sb, u, utf8_encode(c, u));
 	}
 }
 
@@ -599,7 +510,7 @@ json_parse(const char *text, size_t len, json_t **out,
 	jp.rc = JSONP_OK;
 	strbuf_init(&jp.str);
 	/* Python decodes the whole body before it parses any of it. */
-	if ((bad = json_utf8_check(jp.s, len)) != len) {
+	if ((bad = utf8_check(jp.s, len)) != len) {
 		jp.rc = JSONP_NOT_UTF8;
 		jp.errpos = bad;
 		jp.msg = "Invalid UTF-8";
@@ -626,7 +537,7 @@ json_parse(const char *text, size_t len, json_t **out,
 		/* Python counts characters: skip UTF-8 continuation bytes. */
 		col = 0;
 		for (i = 0; i < jp.errpos && i < len; i++) {
-			if ((jp.s[i] & 0xc0) == 0x80)
+			if (UTF8_IS_CONT(jp.s[i]))
 				continue;
 			err->pos++;
 			col++;
@@ -671,6 +582,7 @@ json_write_string(struct strbuf *sb, const char *str, size_t len, int ascii)
 	size_t			 i, run, n;
 	uint32_t		 c, hi, lo;
 	char			 e[12];
+	int			 k;
 
 	strbuf_addc(sb, '"');
 	run = 0;
@@ -706,11 +618,10 @@ json_write_string(struct strbuf *sb, const char *str, size_t len, int ascii)
 		default:
 			if (c >= 0x80) {
 				/* A byte that is not UTF-8 shows. */
-				n = json_utf8_decode(s + i, len - i, &c);
-				if (n == 0) {
-					n = 1;
+				if ((k = utf8_decode(s + i, len - i, &c)) == -1)
 					c = 0xfffd;
-				}
+				else
+					n = (size_t)k;
 			}
 			if (c >= 0x10000) {
 				hi = 0xd800 + ((c - 0x10000) >> 10);

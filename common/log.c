@@ -5,6 +5,7 @@
  */
 #include <errno.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +16,7 @@
 #include <event2/event.h>
 
 #include "log.h"
+#include "utf8.h"
 
 #define LOG_ESC_MAX	8192	/* an escaped message, at most */
 
@@ -70,34 +72,14 @@ log_set_sink(log_sink_fn fn, void *arg)
 static size_t
 log_utf8(const unsigned char *s)
 {
-	size_t		 need, i;
-	unsigned char	 lo = 0x80, hi = 0xbf;
+	uint32_t	cp;
+	int		n;
 
-	if (s[0] >= 0xc2 && s[0] <= 0xdf)
-		need = 1;
-	else if (s[0] >= 0xe0 && s[0] <= 0xef)
-		need = 2;
-	else if (s[0] >= 0xf0 && s[0] <= 0xf4)
-		need = 3;
-	else
+	/* s is a C string: no more than its end may be read. */
+	n = utf8_decode(s, strnlen((const char *)s, UTF8_MAX), &cp);
+	if (n == -1 || (cp >= 0x80 && cp <= 0x9f))
 		return 0;
-	if (s[0] == 0xc2)
-		lo = 0xa0;		/* U+0080..U+009F are controls */
-	else if (s[0] == 0xe0)
-		lo = 0xa0;
-	else if (s[0] == 0xed)
-		hi = 0x9f;
-	else if (s[0] == 0xf0)
-		lo = 0x90;
-	else if (s[0] == 0xf4)
-		hi = 0x8f;
-	for (i = 1; i <= need; i++) {
-		if (s[i] < lo || s[i] > hi)
-			return 0;
-		lo = 0x80;
-		hi = 0xbf;
-	}
-	return need + 1;
+	return (size_t)n;
 }
 
 /*

@@ -14,6 +14,7 @@
 #include <sodium.h>
 #include <wslay/wslay.h>
 
+#include "utf8.h"
 #include "ws.h"
 
 #define WS_GUID		"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -136,48 +137,11 @@ ws_client_key(char out[25])
 	    sodium_base64_VARIANT_ORIGINAL);
 }
 
-/*
- * Strict UTF-8 (RFC 3629): no overlong forms, no surrogates, nothing past
- * U+10FFFF.  RFC 6455 makes a text message that is not UTF-8 fatal.
- */
+/* RFC 6455 makes a text message that is not UTF-8 fatal. */
 static int
 ws_utf8_ok(const uint8_t *s, size_t len)
 {
-	size_t		i, k, more;
-	uint32_t	cp, min;
-
-	i = 0;
-	while (i < len) {
-		if (s[i] < 0x80) {
-			i++;
-			continue;
-		}
-		if ((s[i] & 0xe0) == 0xc0) {
-			more = 1;
-			cp = s[i] & 0x1f;
-			min = 0x80;
-		} else if ((s[i] & 0xf0) == 0xe0) {
-			more = 2;
-			cp = s[i] & 0x0f;
-			min = 0x800;
-		} else if ((s[i] & 0xf8) == 0xf0) {
-			more = 3;
-			cp = s[i] & 0x07;
-			min = 0x10000;
-		} else
-			return 0;
-		if (len - i - 1 < more)
-			return 0;
-		for (k = 1; k <= more; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return 0;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
-			return 0;
-		i += more + 1;
-	}
-	return 1;
+	return utf8_check(s, len) == len;
 }
 
 /* wslay reads from bev's input; empty means "come back later". */
@@ -441,8 +405,7 @@ ws_close(struct ws *ws, uint16_t code, const char *reason)
 	if (len > WS_REASON_MAX) {
 		len = WS_REASON_MAX;
 		/* Cut on a character boundary: the reason must stay UTF-8. */
-		while (len > 0 && ((unsigned char)reason[len] & 0xc0) == 0x80)
-			len--;
+		len = utf8_floor(reason, len);
 	}
 	if (wslay_event_queue_close(ws->ctx, code, (const uint8_t *)reason,
 	    len) != 0)

@@ -7,6 +7,7 @@
 #include <sys/types.h>
 #include <sys/time.h>
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,6 +18,7 @@
 #include "solarctl.h"
 #include "strbuf.h"
 #include "timefmt.h"
+#include "utf8.h"
 
 #define SHOW_INDENT	2
 #define SHOW_GAP	2
@@ -24,35 +26,21 @@
 #define ERROR_MAX	40
 #define HIDDEN		"(hidden; --json shows it)"
 
-static size_t	 utf8_len(const unsigned char *, size_t);
+static size_t	 seq_len(const unsigned char *, size_t);
 static char	*render(const json_t *);
 static void	 quote_word(struct strbuf *, const char *);
 static size_t	 key_width(const json_t *, size_t);
 static void	 show_level(const json_t *, size_t, size_t);
 static const char *str_field(const json_t *, const char *);
 
-/* Bytes of the UTF-8 sequence at s, 0 when it is not one. */
+/* Bytes of the UTF-8 character at s, 0 when it is not one. */
 static size_t
-utf8_len(const unsigned char *s, size_t left)
+seq_len(const unsigned char *s, size_t left)
 {
-	size_t	n, i;
+	uint32_t	cp;
+	int		n;
 
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0 && s[0] >= 0xc2)
-		n = 2;
-	else if ((s[0] & 0xf0) == 0xe0)
-		n = 3;
-	else if ((s[0] & 0xf8) == 0xf0 && s[0] <= 0xf4)
-		n = 4;
-	else
-		return 0;
-	if (n > left)
-		return 0;
-	for (i = 1; i < n; i++)
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-	return n;
+	return (n = utf8_decode(s, left, &cp)) == -1 ? 0 : (size_t)n;
 }
 
 char *
@@ -63,13 +51,13 @@ show_clean(const char *s, size_t len, size_t max)
 	char		*out;
 
 	for (i = 0; i < len; i += n, chars++)
-		if ((n = utf8_len(p + i, len - i)) == 0)
+		if ((n = seq_len(p + i, len - i)) == 0)
 			n = 1;
 	keep = max > 3 && chars > max ? max - 3 : chars;
 	if ((out = malloc(len + 4)) == NULL)
 		return NULL;
 	for (i = 0; keep > 0; i += n, keep--) {
-		n = utf8_len(p + i, len - i);
+		n = seq_len(p + i, len - i);
 		/* C0, DEL, C1 and broken bytes: terminal escapes start so. */
 		if (n == 0 || p[i] < 0x20 || p[i] == 0x7f ||
 		    (n == 2 && p[i] == 0xc2 && p[i + 1] < 0xa0)) {

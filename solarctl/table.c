@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "solarctl.h"
+#include "utf8.h"
 
 #define TABLE_GAP	2
 
@@ -26,12 +27,7 @@ static size_t	text_width(const char *);
 static size_t
 text_width(const char *s)
 {
-	size_t	n = 0;
-
-	for (; *s != '\0'; s++)
-		if (((unsigned char)*s & 0xc0) != 0x80)
-			n++;
-	return n;
+	return utf8_chars(s, strlen(s));
 }
 
 struct table *

@@ -4,15 +4,14 @@
  * line's buffer as it comes, so the cut is counted in bytes as stored and
  * falls between characters.
  */
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "linecut.h"
+#include "utf8.h"
 
-#define LC_FFFD		"\xef\xbf\xbd"
-
-static int	lc_lead(unsigned char, size_t *, unsigned char *,
-		    unsigned char *);
+static int	lc_space(uint32_t);
 static size_t	lc_rstrip(const char *, size_t);
 static int	lc_grow(struct linecut *, size_t);
 static void	lc_short(struct linecut *, const char *, size_t, linecut_fn,
@@ -25,75 +24,29 @@ static void	lc_decode(struct linecut *, const unsigned char *, size_t,
 		    linecut_fn, void *);
 static void	lc_end(struct linecut *, linecut_fn, void *);
 
-/*
- * For a lead byte: how many continuation bytes follow and the range the
- * first of them must lie in (which excludes overlongs, surrogates and
- * code points above U+10FFFF, as the Unicode "maximal subpart" rule and
- * Python's decoder do).  0 when c cannot start a sequence.
- */
+/* What Python's str.isspace() calls whitespace, which rstrip() removes. */
 static int
-lc_lead(unsigned char c, size_t *need, unsigned char *lo, unsigned char *hi)
+lc_space(uint32_t c)
 {
-	*lo = 0x80;
-	*hi = 0xbf;
-	if (c >= 0xc2 && c <= 0xdf)
-		*need = 1;
-	else if (c >= 0xe0 && c <= 0xef) {
-		*need = 2;
-		if (c == 0xe0)
-			*lo = 0xa0;
-		else if (c == 0xed)
-			*hi = 0x9f;
-	} else if (c >= 0xf0 && c <= 0xf4) {
-		*need = 3;
-		if (c == 0xf0)
-			*lo = 0x90;
-		else if (c == 0xf4)
-			*hi = 0x8f;
-	} else
-		return 0;
-	return 1;
+	return c == ' ' || (c >= '\t' && c <= '\r') ||
+	    (c >= 0x1c && c <= 0x1f) || c == 0x85 || c == 0xa0 ||
+	    c == 0x1680 || (c >= 0x2000 && c <= 0x200a) || c == 0x2028 ||
+	    c == 0x2029 || c == 0x202f || c == 0x205f || c == 0x3000;
 }
 
-/*
- * The length of s (valid UTF-8) without the trailing characters that
- * Python's str.rstrip() removes: those str.isspace() calls whitespace.
- */
+/* The length of s (valid UTF-8) without its trailing whitespace. */
 static size_t
 lc_rstrip(const char *s, size_t len)
 {
-	const unsigned char	*u = (const unsigned char *)s;
+	size_t		start;
+	uint32_t	cp;
 
 	while (len > 0) {
-		if (u[len - 1] == ' ' || (u[len - 1] >= '\t' &&
-		    u[len - 1] <= '\r') || (u[len - 1] >= 0x1c &&
-		    u[len - 1] <= 0x1f)) {
-			len--;
-			continue;
-		}
-		/* U+0085, U+00A0 */
-		if (len >= 2 && u[len - 2] == 0xc2 &&
-		    (u[len - 1] == 0x85 || u[len - 1] == 0xa0)) {
-			len -= 2;
-			continue;
-		}
-		if (len < 3)
+		start = utf8_floor(s, len - 1);
+		if (utf8_decode((const unsigned char *)s + start, len - start,
+		    &cp) == -1 || !lc_space(cp))
 			break;
-		/* U+1680, U+2000..U+200A, U+2028, U+2029, U+202F, U+205F,
-		 * U+3000 */
-		if ((u[len - 3] == 0xe1 && u[len - 2] == 0x9a &&
-		    u[len - 1] == 0x80) ||
-		    (u[len - 3] == 0xe2 && u[len - 2] == 0x80 &&
-		    (u[len - 1] <= 0x8a || u[len - 1] == 0xa8 ||
-		    u[len - 1] == 0xa9 || u[len - 1] == 0xaf)) ||
-		    (u[len - 3] == 0xe2 && u[len - 2] == 0x81 &&
-		    u[len - 1] == 0x9f) ||
-		    (u[len - 3] == 0xe3 && u[len - 2] == 0x80 &&
-		    u[len - 1] == 0x80)) {
-			len -= 3;
-			continue;
-		}
-		break;
+		len = start;
 	}
 	return len;
 }
@@ -159,8 +112,7 @@ lc_cut(struct linecut *lc, linecut_fn cb, void *arg)
 	if (at >= lc->len)
 		at = lc->len;
 	else
-		while (((unsigned char)lc->buf[at] & 0xc0) == 0x80)
-			at--;
+		at = utf8_floor(lc->buf, at);
 	n = lc->len - at;
 	memcpy(tail, lc->buf + at, n);
 	memcpy(lc->buf + at, LINECUT_MARK_END, LINECUT_MARK_LEN);
@@ -202,7 +154,7 @@ lc_cont(struct linecut *lc, unsigned char b, linecut_fn cb, void *arg)
 {
 	if (b < lc->lo || b > lc->hi) {
 		lc->nseq = 0;
-		lc_put(lc, LC_FFFD, 3, cb, arg);
+		lc_put(lc, UTF8_FFFD, UTF8_FFFD_LEN, cb, arg);
 		return 0;
 	}
 	lc->seq[lc->nseq++] = b;
@@ -225,6 +177,7 @@ lc_decode(struct linecut *lc, const unsigned char *s, size_t n,
     linecut_fn cb, void *arg)
 {
 	size_t	 i = 0, run;
+	int	 more;
 
 	while (i < n) {
 		if (lc->nseq > 0) {
@@ -232,10 +185,12 @@ lc_decode(struct linecut *lc, const unsigned char *s, size_t n,
 			continue;
 		}
 		if (s[i] >= 0x80) {
-			if (lc_lead(s[i], &lc->need, &lc->lo, &lc->hi))
+			/* A lead byte narrows the range of the next. */
+			if ((more = utf8_lead(s[i], &lc->lo, &lc->hi)) > 0) {
+				lc->need = (size_t)more;
 				lc->seq[lc->nseq++] = s[i];
-			else
-				lc_put(lc, LC_FFFD, 3, cb, arg);
+			} else
+				lc_put(lc, UTF8_FFFD, UTF8_FFFD_LEN, cb, arg);
 			i++;
 			continue;
 		}
@@ -256,7 +211,7 @@ lc_end(struct linecut *lc, linecut_fn cb, void *arg)
 
 	if (lc->nseq > 0) {
 		lc->nseq = 0;
-		lc_put(lc, LC_FFFD, 3, cb, arg);
+		lc_put(lc, UTF8_FFFD, UTF8_FFFD_LEN, cb, arg);
 	}
 	/* A line handed out whole when memory was short adds no empty one. */
 	if (lc->len > 0 || !lc->cut) {

@@ -93,7 +93,7 @@ done
 module() {
 	case $1 in
 	routes) echo "$SRC/apid/routes.c" ;;
-	runtime) echo "$SRC/apid/runtime.c" ;;
+	runtime) echo "$SRC/apid/runtime.c $SRC/apid/runtime_line.c" ;;
 	headscan) echo "$SRC/apid/headscan.c" ;;
 	esac
 }
