@@ -82,7 +82,7 @@ if "$SOLAR_HOST" -V | grep -q "test hooks"; then
 	case $BODY in *"config.json"*) ;; *) fail "500 body: $BODY" ;; esac
 	a_child() {
 		[ -e "$N/ran" ] || ls "$N"/logs/unsaved_*.log ||
-		    pgrep -f -- "--alias unsaved( |\$)"
+		    pgrep -P "$DAEMON_PID" -f -- "--alias unsaved( |\$)"
 	}
 	a_child >/dev/null 2>&1 && fail "a child of the unsaved start exists"
 	api GET "/instances/$U"
