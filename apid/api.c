@@ -121,10 +121,12 @@ api_send(struct evhttp_request *req, enum api_op op, uint32_t type,
 	struct chanbuf	 b;
 
 	chanbuf_init(&b);
-	if (id != NULL)
-		chanbuf_str(&b, id);
-	if (cfg != NULL)
-		inst_config_encode(&b, cfg);
+	if (type == MSG_CREATE)
+		proto_create_encode(&b, cfg);
+	else if (type == MSG_UPDATE)
+		proto_update_encode(&b, id, cfg);
+	else
+		proto_id_encode(&b, id);
 	if (request_send(apid, req, op, type, &b) == -1)
 		http_reply_detail(req, 503, "Service Unavailable");
 	chanbuf_free(&b);

@@ -14,7 +14,6 @@
 #include <event2/keyvalq_struct.h>
 
 #include "api_docs.h"
-#include "channel.h"
 #include "docs.h"
 #include "docsassets.h"
 #include "http_reply.h"
@@ -43,23 +42,15 @@ assets_local(void)
 	return 1;
 }
 
-/* MSG_ASSET: -1 when malformed. */
+/* ASSET: -1 for a name we do not serve (the peer is broken). */
 int
-docs_asset_message(struct chanmsg *m)
+docs_asset(const char *name, const uint8_t *p, size_t len)
 {
-	const uint8_t	*p;
-	char		*name = NULL;
-	size_t		 len, i;
+	size_t	 i;
 
-	if (chanmsg_str(m, &name) == -1 || name == NULL ||
-	    chanmsg_bytes(m, &p, &len) == -1 || chanmsg_end(m) == -1) {
-		free(name);
-		return -1;
-	}
 	for (i = 0; i < NASSETS; i++)
 		if (strcmp(name, asset_names[i]) == 0)
 			break;
-	free(name);
 	if (i == NASSETS)
 		return -1;
 	free(assets.data[i]);

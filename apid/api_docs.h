@@ -6,8 +6,8 @@
 #define SOLAR_API_DOCS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
-struct chanmsg;
 struct evhttp_request;
 
 void	api_openapi(struct evhttp_request *, const char **, size_t);
@@ -15,8 +15,8 @@ void	api_docs(struct evhttp_request *, const char **, size_t);
 void	api_redoc(struct evhttp_request *, const char **, size_t);
 void	api_docs_asset(struct evhttp_request *, const char **, size_t);
 void	api_ui(struct evhttp_request *, const char **, size_t);
-/* ASSET from the supervisor: -1 when malformed. */
-int	docs_asset_message(struct chanmsg *);
+/* An asset from the supervisor (ASSET): -1 for a name not served. */
+int	docs_asset(const char *name, const uint8_t *, size_t);
 void	docs_free(void);
 
 #endif

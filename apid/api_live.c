@@ -20,6 +20,7 @@
 #include "http_reply.h"
 #include "json.h"
 #include "logship.h"
+#include "memview.h"
 #include "runtime.h"
 #include "strbuf.h"
 #include "timefmt.h"
@@ -178,10 +179,14 @@ api_last_generation(struct evhttp_request *req, const char **params,
 void
 api_memory(struct evhttp_request *req, const char **params, size_t n)
 {
+	char	 body[256];
+
 	(void)params;
 	(void)n;
-	if (apid->memory_json == NULL)
+	if (!apid->memory.ok) {
 		http_reply_detail(req, 503, "Memory information not available");
-	else
-		http_reply_json(req, 200, apid->memory_json);
+		return;
+	}
+	memview_json(&apid->memory, body, sizeof(body));
+	http_reply_json(req, 200, body);
 }

@@ -4,6 +4,8 @@
 
 #include <stddef.h>
 
+#include "proto.h"
+
 struct cache;
 struct chan;
 struct event;
@@ -30,7 +32,7 @@ struct apid {
 	unsigned int		 header_timeout_s;	/* for a request head */
 	size_t			 ws_max_queued;	/* bytes, all WebSocket queues */
 	int			 serving;
-	char			*memory_json;	/* NULL until the sampler has read */
+	struct msg_memory	 memory;	/* ok 0 until the sampler has read */
 };
 
 extern struct apid	*apid;

@@ -1,7 +1,8 @@
 /*
- * dispatch.c: each message from the supervisor, to the module whose job
- * it is.  Nothing but HELLO comes before apid serves.  The few messages
- * that only change apid's picture of the instances are handled here.
+ * dispatch.c: each message from the supervisor, decoded whole by proto.c,
+ * to the module whose job it is.  Nothing but HELLO comes before apid
+ * serves.  The few messages that only change apid's picture of the
+ * instances are handled here.
  */
 #include <sys/types.h>
 
@@ -21,73 +22,105 @@
 #include "request.h"
 #include "wsession.h"
 
-static int
-dispatch_instance(struct apid *a, struct chanmsg *m)
-{
-	struct instance	 inst;
-	int		 rc;
+static int	dispatch_hello(struct apid *, struct chanmsg *);
+static void	dispatch_instance(struct apid *, const struct instance *);
+static void	dispatch_instance_gone(struct apid *, const char *);
 
-	memset(&inst, 0, sizeof(inst));
-	if (instance_decode(m, &inst) == -1)
+/* A peer of another version is named as such, not just as broken. */
+static int
+dispatch_hello(struct apid *a, struct chanmsg *m)
+{
+	struct msg_hello	 h;
+	int			 fd, rc;
+
+	if (a->serving)
 		return -1;
-	rc = chanmsg_end(m) == -1 ? -1 : 0;
-	if (rc == 0 && cache_put(a->cache, &inst) == -1)
-		log_warnx("instance %s: out of memory", inst.id);
-	instance_free(&inst);
+	if (proto_hello_decode(m, &h) == -1) {
+		if (h.version != 0 && h.version != PROTO_VERSION)
+			log_warnx("protocol version %u, expected %u",
+			    h.version, PROTO_VERSION);
+		return -1;
+	}
+	if ((fd = chanmsg_take_fd(m)) == -1) {
+		proto_hello_free(&h);
+		return -1;
+	}
+	rc = hello_message(a, &h, fd);
+	proto_hello_free(&h);
 	return rc;
 }
 
-static int
-dispatch_instance_gone(struct apid *a, struct chanmsg *m)
+static void
+dispatch_instance(struct apid *a, const struct instance *inst)
 {
-	char	*id = NULL;
-
-	if (chanmsg_str(m, &id) == -1 || id == NULL || chanmsg_end(m) == -1) {
-		free(id);
-		return -1;
-	}
-	wss_instance_gone(id);
-	cache_remove(a->cache, id);
-	free(id);
-	return 0;
+	if (cache_put(a->cache, inst) == -1)
+		log_warnx("instance %s: out of memory", inst->id);
 }
 
-static int
-dispatch_memory(struct apid *a, struct chanmsg *m)
+static void
+dispatch_instance_gone(struct apid *a, const char *id)
 {
-	char	*json = NULL;
-
-	if (chanmsg_str(m, &json) == -1 || chanmsg_end(m) == -1) {
-		free(json);
-		return -1;
-	}
-	free(a->memory_json);
-	a->memory_json = json;	/* NULL: neither VRAM nor RAM could be read */
-	return 0;
+	wss_instance_gone(id);
+	cache_remove(a->cache, id);
 }
 
 int
 dispatch_message(struct apid *a, struct chanmsg *m)
 {
+	struct instance		 inst;
+	struct msg_id		 gone;
+	struct msg_reply	 reply;
+	struct msg_log_lines	 ll;
+	struct msg_memory	 mem;
+	struct msg_asset	 asset;
+	int			 rc;
+
 	if (m->type != MSG_HELLO && !a->serving)
 		return -1;
 	switch (m->type) {
 	case MSG_HELLO:
-		return hello_message(a, m);
+		return dispatch_hello(a, m);
 	case MSG_INSTANCE:
-		return dispatch_instance(a, m);
+		if (proto_instance_decode(m, &inst) == -1)
+			return -1;
+		dispatch_instance(a, &inst);
+		instance_free(&inst);
+		return 0;
 	case MSG_INSTANCE_GONE:
-		return dispatch_instance_gone(a, m);
+		if (proto_id_decode(m, &gone) == -1)
+			return -1;
+		dispatch_instance_gone(a, gone.id);
+		proto_id_free(&gone);
+		return 0;
 	case MSG_REPLY:
-		return request_reply(a, m);
+		if (proto_reply_decode(m, &reply) == -1)
+			return -1;
+		request_reply(a, m->peerid, &reply);
+		proto_reply_free(&reply);
+		return 0;
 	case MSG_LOG_LINES:
-		return logship_lines(a, m);
+		if (proto_log_lines_decode(m, &ll, 0) == -1)
+			return -1;
+		logship_lines(a, &ll);
+		proto_log_lines_free(&ll);
+		return 0;
 	case MSG_LOG_HISTORY:
-		return logship_history(a, m);
+		if (proto_log_lines_decode(m, &ll, 1) == -1)
+			return -1;
+		logship_history(a, m->peerid, &ll);
+		proto_log_lines_free(&ll);
+		return 0;
 	case MSG_MEMORY:
-		return dispatch_memory(a, m);
+		if (proto_memory_decode(m, &mem) == -1)
+			return -1;
+		a->memory = mem;	/* ok 0: neither VRAM nor RAM was read */
+		return 0;
 	case MSG_ASSET:
-		return docs_asset_message(m);
+		if (proto_asset_decode(m, &asset) == -1)
+			return -1;
+		rc = docs_asset(asset.name, asset.data, asset.len);
+		proto_asset_free(&asset);
+		return rc;
 	default:
 		return -1;
 	}

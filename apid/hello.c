@@ -9,7 +9,6 @@
 #include <unistd.h>
 
 #include "apid.h"
-#include "channel.h"
 #include "hello.h"
 #include "http.h"
 #include "log.h"
@@ -17,57 +16,31 @@
 #include "sandbox.h"
 #include "sup.h"
 
-/* The settings into a; the listening socket, or -1 when malformed. */
-static int
-hello_settings(struct apid *a, struct chanmsg *m)
+/* The settings of HELLO into a. */
+static void
+hello_settings(struct apid *a, const struct msg_hello *h)
 {
-	uint32_t	 bufsize, verbose, timeout, maxconn, wsmax, wsper;
-	uint32_t	 htimeout, wsqueued;
-	uint8_t		 allow_extra, sandbox;
-	int		 fd;
-
-	if (chanmsg_str(m, &a->api_key) == -1 || a->api_key == NULL ||
-	    chanmsg_u32(m, &bufsize) == -1 || chanmsg_u32(m, &verbose) == -1 ||
-	    chanmsg_u32(m, &timeout) == -1 || timeout == 0 ||
-	    chanmsg_u8(m, &allow_extra) == -1 || allow_extra > 1 ||
-	    chanmsg_u32(m, &maxconn) == -1 || maxconn == 0 ||
-	    chanmsg_u32(m, &wsmax) == -1 || chanmsg_u32(m, &wsper) == -1 ||
-	    chanmsg_u8(m, &sandbox) == -1 || sandbox > 1 ||
-	    chanmsg_u32(m, &htimeout) == -1 || htimeout == 0 ||
-	    chanmsg_u32(m, &wsqueued) == -1 || wsqueued == 0 ||
-	    chanmsg_end(m) == -1 || (fd = chanmsg_take_fd(m)) == -1)
-		return -1;
-	a->log_buffer_size = bufsize;
-	a->http_timeout_s = timeout;
-	a->allow_extra_args = allow_extra;
-	a->max_connections = maxconn;
-	a->ws_max_clients = wsmax;
-	a->ws_max_per_instance = wsper;
-	a->sandbox = sandbox;
-	a->header_timeout_s = htimeout;
-	a->ws_max_queued = (size_t)wsqueued * 1024 * 1024;
-	log_setverbose((int)verbose);
-	return fd;
+	a->log_buffer_size = h->log_buffer_size;
+	a->http_timeout_s = h->http_timeout_s;
+	a->allow_extra_args = h->allow_extra_args;
+	a->max_connections = h->max_connections;
+	a->ws_max_clients = h->ws_max_clients;
+	a->ws_max_per_instance = h->ws_max_per_instance;
+	a->sandbox = h->sandbox;
+	a->header_timeout_s = h->header_timeout_s;
+	a->ws_max_queued = (size_t)h->ws_max_queued_mb * 1024 * 1024;
+	log_setverbose((int)h->verbose);
 }
 
 int
-hello_message(struct apid *a, struct chanmsg *m)
+hello_message(struct apid *a, struct msg_hello *h, int fd)
 {
-	uint32_t	 version;
-	char		 err[256];
-	int		 fd;
+	char	 err[256];
 
-	if (a->serving)
-		return -1;
-	if (chanmsg_u32(m, &version) == -1)
-		return -1;
-	if (version != PROTO_VERSION) {
-		log_warnx("protocol version %u, expected %u", version,
-		    PROTO_VERSION);
-		return -1;
-	}
-	if ((fd = hello_settings(a, m)) == -1)
-		return -1;
+	/* Taken, not copied: one copy of the key to wipe at exit. */
+	a->api_key = h->api_key;
+	h->api_key = NULL;
+	hello_settings(a, h);
 	if (http_setup(a, fd) == -1) {
 		close(fd);
 		log_warnx("cannot serve on the listening socket");
@@ -82,6 +55,7 @@ hello_message(struct apid *a, struct chanmsg *m)
 		sup_last_words(a);
 		exit(1);
 	}
-	log_debug("serving (protocol %u, pid %ld)", version, (long)getpid());
+	log_debug("serving (protocol %u, pid %ld)", h->version,
+	    (long)getpid());
 	return sup_send(a, MSG_READY, 0, NULL);
 }

@@ -3,9 +3,10 @@
 #define SOLAR_HELLO_H
 
 struct apid;
-struct chanmsg;
+struct msg_hello;
 
-/* HELLO: serve with its settings on its socket.  -1 when malformed. */
-int	hello_message(struct apid *, struct chanmsg *);
+/* HELLO, decoded: serve with its settings on fd; takes fd and the API
+ * key.  -1: cannot. */
+int	hello_message(struct apid *, struct msg_hello *, int fd);
 
 #endif

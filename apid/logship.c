@@ -66,8 +66,9 @@ logship_since(struct evhttp_request *req)
 void
 logship_start(struct wsess *s, struct evhttp_request *req)
 {
-	struct logsub	*sub;
-	struct chanbuf	 b;
+	struct msg_history	 hist;
+	struct logsub		*sub;
+	struct chanbuf		 b;
 
 	if ((sub = calloc(1, sizeof(*sub))) == NULL) {
 		wss_close(s, 1011);
@@ -78,9 +79,10 @@ logship_start(struct wsess *s, struct evhttp_request *req)
 	sub->hist_wait = 1;
 	sub->hist_req = next_hist_req++;
 	TAILQ_INSERT_TAIL(&subs, sub, entry);
+	hist.id = (char *)wss_id(s);
+	hist.since = sub->since;
 	chanbuf_init(&b);
-	chanbuf_str(&b, wss_id(s));
-	chanbuf_u64(&b, sub->since);
+	proto_history_encode(&b, &hist);
 	if (sup_send(apid, MSG_HISTORY, sub->hist_req, &b) == -1)
 		wss_close(s, 1011);
 	chanbuf_free(&b);
@@ -149,33 +151,18 @@ logship_state_event(const char *id, struct runtime *rt)
 	strbuf_free(&sb);
 }
 
-/* Read "u64 first, u32 count" and walk the lines with cb. */
+/* The lines of a LOG_LINES or LOG_HISTORY, each with its seq, to cb. */
 typedef void (*line_fn)(uint64_t seq, const char *ts, const uint8_t *text,
     size_t len, void *arg);
 
-static int
-walk_lines(struct chanmsg *m, line_fn cb, void *arg, uint64_t *next)
+static void
+walk_lines(const struct msg_log_lines *ll, line_fn cb, void *arg)
 {
-	const uint8_t	*text;
-	uint64_t	 first;
-	uint32_t	 n, i;
-	size_t		 len;
-	char		*ts;
+	uint32_t	 i;
 
-	if (chanmsg_u64(m, &first) == -1 || chanmsg_u32(m, &n) == -1)
-		return -1;
-	for (i = 0; i < n; i++) {
-		if (chanmsg_str(m, &ts) == -1 || ts == NULL)
-			return -1;
-		if (chanmsg_bytes(m, &text, &len) == -1) {
-			free(ts);
-			return -1;
-		}
-		cb(first + i, ts, text, len, arg);
-		free(ts);
-	}
-	*next = first + n;
-	return chanmsg_end(m);
+	for (i = 0; i < ll->n; i++)
+		cb(ll->first + i, ll->lines[i].ts, ll->lines[i].text,
+		    ll->lines[i].len, arg);
 }
 
 struct live {
@@ -210,28 +197,21 @@ live_line(uint64_t seq, const char *ts, const uint8_t *text, size_t len,
 	frame_unref(f);
 }
 
-int
-logship_lines(struct apid *a, struct chanmsg *m)
+void
+logship_lines(struct apid *a, const struct msg_log_lines *ll)
 {
 	struct live	 lv;
 	struct logsub	*sub;
-	uint64_t	 next;
-	char		*id = NULL;
-	int		 rc;
 
-	if (chanmsg_str(m, &id) == -1 || id == NULL)
-		return -1;
-	lv.id = id;
-	lv.rt = cache_runtime(a->cache, id);
-	lv.logs = logship_any(id);
+	lv.id = ll->id;
+	lv.rt = cache_runtime(a->cache, ll->id);
+	lv.logs = logship_any(ll->id);
 	gettimeofday(&lv.now, NULL);
-	rc = walk_lines(m, live_line, &lv, &next);
+	walk_lines(ll, live_line, &lv);
 	if (lv.logs)
 		TAILQ_FOREACH(sub, &subs, entry)
-			if (strcmp(wss_id(sub->s), id) == 0)
+			if (strcmp(wss_id(sub->s), ll->id) == 0)
 				wss_pump(sub->s);
-	free(id);
-	return rc;
 }
 
 static void
@@ -263,34 +243,20 @@ logship_seam(struct logsub *sub)
 	wss_pump(sub->s);
 }
 
-int
-logship_history(struct apid *a, struct chanmsg *m)
+/* The client may have left meanwhile: then the history is forgotten. */
+void
+logship_history(struct apid *a, uint32_t req, const struct msg_log_lines *ll)
 {
-	struct logsub	*sub, dummy;
-	uint64_t	 next;
-	uint8_t		 last;
-	char		*id = NULL;
+	struct logsub	*sub;
 
 	(void)a;
-	if (chanmsg_str(m, &id) == -1 || id == NULL ||
-	    chanmsg_u8(m, &last) == -1 || last > 1) {
-		free(id);
-		return -1;
-	}
-	free(id);
 	TAILQ_FOREACH(sub, &subs, entry)
-		if (sub->hist_wait && sub->hist_req == m->peerid)
+		if (sub->hist_wait && sub->hist_req == req)
 			break;
-	if (sub == NULL) {
-		/* The client left meanwhile: check the rest and forget it. */
-		memset(&dummy, 0, sizeof(dummy));
-		dummy.since = UINT64_MAX;
-		return walk_lines(m, history_line, &dummy, &next);
-	}
-	if (walk_lines(m, history_line, sub, &next) == -1)
-		return -1;
-	sub->hist_next = next;
-	if (last)
+	if (sub == NULL)
+		return;
+	walk_lines(ll, history_line, sub);
+	sub->hist_next = ll->first + ll->n;
+	if (ll->last)
 		logship_seam(sub);
-	return 0;
 }

@@ -6,17 +6,20 @@
 #ifndef SOLAR_LOGSHIP_H
 #define SOLAR_LOGSHIP_H
 
+#include <stdint.h>
+
 struct apid;
-struct chanmsg;
 struct evhttp_request;
+struct msg_log_lines;
 struct wsess;
 
 /* The owner of a log session (wsession.h): asks for the history at its
  * start, and forgets the session at its end. */
 void	logship_start(struct wsess *, struct evhttp_request *);
 void	logship_end(struct wsess *);
-/* LOG_LINES and LOG_HISTORY from the supervisor: -1 when malformed. */
-int	logship_lines(struct apid *, struct chanmsg *);
-int	logship_history(struct apid *, struct chanmsg *);
+/* LOG_LINES, and LOG_HISTORY answering the HISTORY of peer id req. */
+void	logship_lines(struct apid *, const struct msg_log_lines *);
+void	logship_history(struct apid *, uint32_t req,
+	    const struct msg_log_lines *);
 
 #endif

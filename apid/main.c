@@ -117,8 +117,6 @@ main(int argc, char *argv[])
 	sup_teardown(apid);
 	cache_free(apid->cache);
 	apid->cache = NULL;
-	free(apid->memory_json);
-	apid->memory_json = NULL;
 	docs_free();
 	event_free(ev_term);
 	event_free(ev_int);

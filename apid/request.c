@@ -14,7 +14,6 @@
 
 #include "apid.h"
 #include "cache.h"
-#include "channel.h"
 #include "http_reply.h"
 #include "instance.h"
 #include "json.h"
@@ -179,49 +178,23 @@ reply_complete(struct pending *p, uint32_t outcome, const char *message,
 	}
 }
 
-int
-request_reply(struct apid *a, struct chanmsg *m)
+void
+request_reply(struct apid *a, uint32_t id, const struct msg_reply *r)
 {
 	struct pending	*p;
-	struct instance	 inst;
-	uint32_t	 outcome;
-	uint8_t		 has = 0;
-	char		*message = NULL, *field = NULL, *input = NULL;
-	int		 rc = -1;
 
 	(void)a;
-	memset(&inst, 0, sizeof(inst));
-	if (chanmsg_u32(m, &outcome) == -1 || outcome > REPLY_PORT_CONFLICT ||
-	    chanmsg_str(m, &message) == -1 || chanmsg_u8(m, &has) == -1 ||
-	    has > 1)
-		goto out;
-	if (has && instance_decode(m, &inst) == -1) {
-		has = 0;	/* decode freed what it had */
-		goto out;
-	}
-	if (outcome == REPLY_INVALID && (chanmsg_str(m, &field) == -1 ||
-	    chanmsg_str(m, &input) == -1))
-		goto out;
-	if (chanmsg_end(m) == -1)
-		goto out;
-	rc = 0;
 	TAILQ_FOREACH(p, &pendings, entry)
-		if (p->id == m->peerid)
+		if (p->id == id)
 			break;
 	if (p == NULL) {
-		log_warnx("reply to an unknown request %u", m->peerid);
-		goto out;
+		log_warnx("reply to an unknown request %u", id);
+		return;
 	}
 	TAILQ_REMOVE(&pendings, p, entry);
-	reply_complete(p, outcome, message, has ? &inst : NULL, field, input);
+	reply_complete(p, r->outcome, r->message, r->inst, r->field,
+	    r->input);
 	free(p);
- out:
-	if (has)
-		instance_free(&inst);
-	free(message);
-	free(field);
-	free(input);
-	return rc;
 }
 
 /* The supervisor is gone: nobody will answer. */

@@ -6,8 +6,8 @@
 
 struct apid;
 struct chanbuf;
-struct chanmsg;
 struct evhttp_request;
+struct msg_reply;
 
 enum api_op {
 	OP_CREATE, OP_UPDATE, OP_DELETE, OP_START, OP_STOP, OP_RESTART,
@@ -16,8 +16,8 @@ enum api_op {
 /* Sends type with payload b; the reply completes req.  -1: not sent. */
 int	request_send(struct apid *, struct evhttp_request *, enum api_op,
 	    uint32_t type, const struct chanbuf *);
-/* A REPLY arrived: its payload is read from m.  -1 when malformed. */
-int	request_reply(struct apid *, struct chanmsg *);
+/* The REPLY to request id arrived (an unknown id is logged). */
+void	request_reply(struct apid *, uint32_t id, const struct msg_reply *);
 void	request_fail_all(struct apid *);
 
 #endif

@@ -50,11 +50,13 @@ sup_send(struct apid *a, uint32_t type, uint32_t peerid,
 static void
 sup_log_sink(int prio, const char *msg, void *arg)
 {
+	struct msg_log	 lg;
 	struct chanbuf	 b;
 
+	lg.priority = (uint32_t)prio;
+	lg.message = (char *)msg;
 	chanbuf_init(&b);
-	chanbuf_u32(&b, (uint32_t)prio);
-	chanbuf_str(&b, msg);
+	proto_log_encode(&b, &lg);
 	(void)sup_send(arg, MSG_LOG, 0, &b);
 	chanbuf_free(&b);
 }

@@ -1,7 +1,7 @@
 /*
  * instance.c: the instance model of SPEC section 3 in memory, as JSON in
- * the original's field order, read back from config.json, and on the
- * channel field by field.  The rules a config obeys are in
+ * the original's field order, and read back from config.json (proto.c
+ * carries it over the channel).  The rules a config obeys are in
  * instance_rules.c; request bodies are checked in instance_valid.c.
  */
 #ifdef HAVE_CONFIG_H
@@ -19,7 +19,6 @@
 
 #include <jansson.h>
 
-#include "channel.h"
 #include "instance.h"
 #include "instance_rules.h"
 #include "log.h"
@@ -43,8 +42,6 @@ static void	 instance_init(struct instance *);
 static int	 dupstr(char **, const char *);
 static json_t	*jstr(const char *);
 static int	 oset(json_t *, const char *, json_t *);
-static int	 getstr(struct chanmsg *, char **, int, size_t);
-static int	 getstamp(struct chanmsg *, char *, int);
 static int	 warn_cb(const char *, const char *, void *);
 static int	 jerr(char *, size_t, const char *, ...)
 		    __attribute__((format(printf, 3, 4)));
@@ -605,176 +602,6 @@ instance_from_json(const json_t *j, struct instance *in, char *err,
 	return 0;
 
  fail:
-	instance_free(in);
-	return -1;
-}
-
-void
-inst_config_encode(struct chanbuf *b, const struct inst_config *c)
-{
-	size_t	i;
-
-	chanbuf_str(b, c->model);
-	chanbuf_str(b, c->alias);
-	chanbuf_i64(b, c->threads);
-	chanbuf_i64(b, c->n_gpu_layers);
-	chanbuf_f64(b, c->temp);
-	chanbuf_f64(b, c->top_p);
-	chanbuf_i64(b, c->top_k);
-	chanbuf_f64(b, c->min_p);
-	chanbuf_i64(b, c->ctx_size);
-	chanbuf_str(b, c->chat_template_file);
-	chanbuf_str(b, c->host);
-	chanbuf_i64(b, c->port);
-	chanbuf_str(b, c->api_key);
-	chanbuf_u8(b, c->special ? 1 : 0);
-	/* A count the reader refuses still encodes; it fails over there. */
-	chanbuf_u32(b, c->n_extra_args > UINT32_MAX ? UINT32_MAX :
-	    (uint32_t)c->n_extra_args);
-	for (i = 0; i < c->n_extra_args; i++)
-		chanbuf_str(b, c->extra_args[i]);
-	chanbuf_u32(b, c->n_env > UINT32_MAX ? UINT32_MAX :
-	    (uint32_t)c->n_env);
-	for (i = 0; i < c->n_env; i++) {
-		chanbuf_str(b, c->env[i].name);
-		chanbuf_str(b, c->env[i].value);
-	}
-}
-
-/* A string of at most max bytes; absent only when not required. */
-static int
-getstr(struct chanmsg *m, char **out, int required, size_t max)
-{
-	if (chanmsg_str(m, out) == -1)
-		return -1;
-	if (*out == NULL)
-		return required ? -1 : 0;
-	return strlen(*out) > max ? -1 : 0;
-}
-
-/* A timestamp as printed, into a fixed buffer; "" allowed unless required. */
-static int
-getstamp(struct chanmsg *m, char *dst, int required)
-{
-	char	*s;
-	size_t	 n;
-
-	if (chanmsg_str(m, &s) == -1)
-		return -1;
-	n = s == NULL ? 0 : strlen(s);
-	if (n >= TIMEFMT_LEN || (required && n == 0)) {
-		free(s);
-		return -1;
-	}
-	memcpy(dst, s == NULL ? "" : s, n + 1);
-	free(s);
-	return 0;
-}
-
-/*
- * Reads what inst_config_encode() wrote; the caller checks for leftover
- * bytes (a config travels inside bigger messages).  The values themselves
- * are checked by inst_config_check().
- */
-int
-inst_config_decode(struct chanmsg *m, struct inst_config *c)
-{
-	const size_t	 smax = (size_t)INST_STR_MAX * 4;
-	uint32_t	 n, i;
-	uint8_t		 special;
-
-	inst_config_init(c);
-	if (getstr(m, &c->model, 1, smax) == -1 ||
-	    getstr(m, &c->alias, 1, smax) == -1 ||
-	    chanmsg_i64(m, &c->threads) == -1 ||
-	    chanmsg_i64(m, &c->n_gpu_layers) == -1 ||
-	    chanmsg_f64(m, &c->temp) == -1 ||
-	    chanmsg_f64(m, &c->top_p) == -1 ||
-	    chanmsg_i64(m, &c->top_k) == -1 ||
-	    chanmsg_f64(m, &c->min_p) == -1 ||
-	    chanmsg_i64(m, &c->ctx_size) == -1 ||
-	    getstr(m, &c->chat_template_file, 0, smax) == -1 ||
-	    getstr(m, &c->host, 1, smax) == -1 ||
-	    chanmsg_i64(m, &c->port) == -1 ||
-	    getstr(m, &c->api_key, 1, smax) == -1 ||
-	    chanmsg_u8(m, &special) == -1 || special > 1)
-		goto fail;
-	c->special = special;
-
-	if (chanmsg_u32(m, &n) == -1 || n > INST_LIST_MAX)
-		goto fail;
-	if (n > 0) {
-		if ((c->extra_args = calloc(n, sizeof(*c->extra_args))) ==
-		    NULL)
-			goto fail;
-		c->n_extra_args = n;
-		for (i = 0; i < n; i++)
-			if (getstr(m, &c->extra_args[i], 1, smax) == -1)
-				goto fail;
-	}
-
-	if (chanmsg_u32(m, &n) == -1 || n > INST_LIST_MAX)
-		goto fail;
-	if (n > 0) {
-		if ((c->env = calloc(n, sizeof(*c->env))) == NULL)
-			goto fail;
-		c->n_env = n;
-		for (i = 0; i < n; i++)
-			if (getstr(m, &c->env[i].name, 1, smax) == -1 ||
-			    getstr(m, &c->env[i].value, 1, smax) == -1)
-				goto fail;
-	}
-	return 0;
-
- fail:
-	inst_config_free(c);
-	return -1;
-}
-
-void
-instance_encode(struct chanbuf *b, const struct instance *in)
-{
-	chanbuf_str(b, in->id);
-	inst_config_encode(b, &in->config);
-	chanbuf_u32(b, (uint32_t)in->status);
-	chanbuf_i64(b, in->port);
-	chanbuf_i64(b, in->pid);
-	chanbuf_str(b, in->created_at);
-	chanbuf_str(b, in->started_at);
-	chanbuf_str(b, in->error_message);
-	chanbuf_i64(b, in->retry_count);
-}
-
-/* error_message has no bound of its own: it quotes a child's last line. */
-int
-instance_decode(struct chanmsg *m, struct instance *in)
-{
-	char		*id = NULL;
-	uint32_t	 status;
-	int64_t		 port, pid;
-
-	instance_init(in);
-	if (getstr(m, &id, 1, UUID_STRLEN) == -1 || !uuid_valid(id))
-		goto fail;
-	memcpy(in->id, id, sizeof(in->id));
-	free(id);
-	id = NULL;
-	if (inst_config_decode(m, &in->config) == -1 ||
-	    chanmsg_u32(m, &status) == -1 || status >= NSTATUS ||
-	    chanmsg_i64(m, &port) == -1 || port < 0 || port > 65535 ||
-	    chanmsg_i64(m, &pid) == -1 || pid < 0 || (pid_t)pid != pid ||
-	    getstamp(m, in->created_at, 1) == -1 ||
-	    getstamp(m, in->started_at, 0) == -1 ||
-	    chanmsg_str(m, &in->error_message) == -1 ||
-	    chanmsg_i64(m, &in->retry_count) == -1)
-		goto fail;
-	in->status = (enum inst_status)status;
-	in->port = (int)port;
-	in->pid = (pid_t)pid;
-	return 0;
-
- fail:
-	free(id);
 	instance_free(in);
 	return -1;
 }

@@ -2,8 +2,8 @@
  * instance.h: the instance model of SPEC section 3: InstanceConfig and
  * Instance, validated from request JSON with the original's (pydantic 2,
  * lax mode) coercion rules and error entries, encoded as JSON in the
- * original's field order, read from config.json, and carried over the
- * channel field by field.
+ * original's field order and read from config.json (the channel form is
+ * proto.c's).
  */
 #ifndef SOLAR_INSTANCE_H
 #define SOLAR_INSTANCE_H
@@ -15,7 +15,6 @@
 
 #include <jansson.h>
 
-#include "channel.h"
 #include "timefmt.h"
 #include "uuid.h"
 
@@ -111,11 +110,5 @@ json_t	*instance_to_json(const struct instance *);
  */
 int	instance_from_json(const json_t *, struct instance *, char *err,
 	    size_t errlen);
-
-/* The channel form, field by field. */
-void	inst_config_encode(struct chanbuf *, const struct inst_config *);
-int	inst_config_decode(struct chanmsg *, struct inst_config *);	/* 0 or -1 */
-void	instance_encode(struct chanbuf *, const struct instance *);
-int	instance_decode(struct chanmsg *, struct instance *);		/* 0 or -1 */
 
 #endif

@@ -103,6 +103,18 @@ apidproc_on_write(evutil_socket_t fd, short what, void *arg)
 		instances_ship(ap->sup->instances);
 }
 
+static void
+apidproc_ready(struct apidproc *ap)
+{
+	ap->ready = 1;
+	log_debug("API process %ld serves", (long)ap->pid);
+	/* The first time only: later ones are restarts. */
+	if (!ap->notified) {
+		notify_send("READY=1");
+		ap->notified = 1;
+	}
+}
+
 /* apid has no stderr or syslog of its own once it serves: it speaks through us. */
 static void
 relay_log(int prio, const char *text)
@@ -113,43 +125,67 @@ relay_log(int prio, const char *text)
 	log_write(prio, buf);
 }
 
+/*
+ * apid's messages, each decoded whole before its handler sees it; -1 when
+ * one is malformed, which costs apid its channel.  The handlers take
+ * what a decoded message owns only where they say so.
+ */
 static int
 apidproc_dispatch(struct apidproc *ap, struct chanmsg *m)
 {
-	uint32_t	 prio;
-	char		*text = NULL;
+	struct instances	*is = ap->sup->instances;
+	struct msg_log		 lg;
+	struct msg_update	 up;
+	struct msg_history	 hi;
+	struct msg_id		 id;
+	struct inst_config	 cfg;
 
 	switch (m->type) {
 	case MSG_READY:
-		if (chanmsg_end(m) == -1)
+		if (proto_ready_decode(m) == -1)
 			return -1;
-		ap->ready = 1;
-		log_debug("API process %ld serves", (long)ap->pid);
-		/* The first time only: later ones are restarts. */
-		if (!ap->notified) {
-			notify_send("READY=1");
-			ap->notified = 1;
-		}
+		apidproc_ready(ap);
 		return 0;
 	case MSG_LOG:
-		if (chanmsg_u32(m, &prio) == -1 || chanmsg_str(m, &text) == -1 ||
-		    text == NULL || chanmsg_end(m) == -1 ||
-		    prio > LOG_DEBUG) {
-			free(text);
+		if (proto_log_decode(m, &lg) == -1)
 			return -1;
-		}
-		relay_log((int)prio, text);
-		free(text);
+		relay_log((int)lg.priority, lg.message);
+		proto_log_free(&lg);
 		return 0;
 	case MSG_CREATE:
+		if (proto_create_decode(m, &cfg) == -1)
+			return -1;
+		instances_create(is, m->peerid, &cfg);
+		inst_config_free(&cfg);
+		return 0;
 	case MSG_UPDATE:
+		if (proto_update_decode(m, &up) == -1)
+			return -1;
+		instances_update(is, m->peerid, up.id, &up.config);
+		proto_update_free(&up);
+		return 0;
 	case MSG_DELETE:
 	case MSG_START:
 	case MSG_STOP:
 	case MSG_RESTART:
+		if (proto_id_decode(m, &id) == -1)
+			return -1;
+		if (m->type == MSG_DELETE)
+			instances_delete(is, m->peerid, id.id);
+		else if (m->type == MSG_START)
+			instances_start(is, m->peerid, id.id);
+		else if (m->type == MSG_STOP)
+			instances_stop(is, m->peerid, id.id);
+		else
+			instances_restart(is, m->peerid, id.id);
+		proto_id_free(&id);
+		return 0;
 	case MSG_HISTORY:
-		return instances_request(ap->sup->instances, m->type, m->peerid,
-		    m);
+		if (proto_history_decode(m, &hi) == -1)
+			return -1;
+		instances_history(is, m->peerid, hi.id, hi.since);
+		proto_history_free(&hi);
+		return 0;
 	default:
 		return -1;
 	}
@@ -243,24 +279,28 @@ apidproc_spawn(struct apidproc *ap, int fd)
 static int
 apidproc_hello(struct apidproc *ap)
 {
-	struct chanbuf	 b;
-	int		 lfd, rc;
+	const struct settings	*st = &ap->sup->settings;
+	struct msg_hello	 h;
+	struct chanbuf		 b;
+	int			 lfd, rc;
 
 	if ((lfd = fcntl(ap->sup->listen_fd, F_DUPFD_CLOEXEC, 0)) == -1)
 		return -1;
+	memset(&h, 0, sizeof(h));
+	h.version = PROTO_VERSION;
+	h.api_key = ap->sup->api_key;
+	h.log_buffer_size = (uint32_t)st->log_buffer_size;
+	h.verbose = (uint32_t)ap->sup->verbose;
+	h.http_timeout_s = (uint32_t)st->http_timeout_s;
+	h.allow_extra_args = (uint8_t)st->allow_extra_args;
+	h.max_connections = (uint32_t)st->max_connections;
+	h.ws_max_clients = (uint32_t)st->ws_max_clients;
+	h.ws_max_per_instance = (uint32_t)st->ws_max_per_instance;
+	h.sandbox = (uint8_t)st->sandbox;
+	h.header_timeout_s = (uint32_t)st->header_timeout_s;
+	h.ws_max_queued_mb = (uint32_t)st->ws_max_queued_mb;
 	chanbuf_init(&b);
-	chanbuf_u32(&b, PROTO_VERSION);
-	chanbuf_str(&b, ap->sup->api_key);
-	chanbuf_u32(&b, (uint32_t)ap->sup->settings.log_buffer_size);
-	chanbuf_u32(&b, (uint32_t)ap->sup->verbose);
-	chanbuf_u32(&b, (uint32_t)ap->sup->settings.http_timeout_s);
-	chanbuf_u8(&b, (uint8_t)ap->sup->settings.allow_extra_args);
-	chanbuf_u32(&b, (uint32_t)ap->sup->settings.max_connections);
-	chanbuf_u32(&b, (uint32_t)ap->sup->settings.ws_max_clients);
-	chanbuf_u32(&b, (uint32_t)ap->sup->settings.ws_max_per_instance);
-	chanbuf_u8(&b, (uint8_t)ap->sup->settings.sandbox);
-	chanbuf_u32(&b, (uint32_t)ap->sup->settings.header_timeout_s);
-	chanbuf_u32(&b, (uint32_t)ap->sup->settings.ws_max_queued_mb);
+	proto_hello_encode(&b, &h);
 	/* The channel owns lfd from here, even when sending fails. */
 	rc = chan_send(ap->chan, MSG_HELLO, 0, lfd, &b);
 	chanbuf_free(&b);

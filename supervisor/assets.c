@@ -96,8 +96,7 @@ assets_send(const struct assets *a, struct apidproc *ap)
 	chanbuf_init(&b);
 	for (i = 0; i < NASSETS; i++) {
 		chanbuf_reset(&b);
-		chanbuf_str(&b, asset_names[i]);
-		chanbuf_bytes(&b, a->data[i], a->len[i]);
+		proto_asset_encode(&b, asset_names[i], a->data[i], a->len[i]);
 		(void)apidproc_send(ap, MSG_ASSET, 0, &b);
 	}
 	chanbuf_free(&b);

@@ -131,6 +131,8 @@ struct instances {
 	struct sinsts		 list;
 	struct replies		 replies;
 	struct event		*ev_ship;	/* lines to send, once per loop turn */
+	struct msg_line		*batch;		/* the lines of one message to apid */
+	size_t			 batch_cap;
 	int			 shutting_down;
 };
 

@@ -146,6 +146,7 @@ instances_free(struct instances *is)
 	}
 	store_free(is->store);
 	event_free(is->ev_ship);
+	free(is->batch);
 	free(is);
 }
 

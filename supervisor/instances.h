@@ -11,7 +11,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "channel.h"
 #include "instance.h"
 
 struct sup;
@@ -25,9 +24,25 @@ void		 instances_free(struct instances *);
 /* Start those saved as running or starting; save the store when that, or
  * a missing file, calls for it. */
 void		 instances_boot(struct instances *, int missing);
-/* A message from apid: 0, or -1 when it is malformed. */
-int		 instances_request(struct instances *, uint32_t type,
-		    uint32_t peerid, struct chanmsg *);
+/*
+ * apid's requests, decoded (apidproc.c): each is answered with a REPLY of
+ * the same peer id, HISTORY with LOG_HISTORY.  create and update take the
+ * config's strings and leave it empty.
+ */
+void		 instances_create(struct instances *, uint32_t peerid,
+		    struct inst_config *);
+void		 instances_update(struct instances *, uint32_t peerid,
+		    const char *id, struct inst_config *);
+void		 instances_delete(struct instances *, uint32_t peerid,
+		    const char *id);
+void		 instances_start(struct instances *, uint32_t peerid,
+		    const char *id);
+void		 instances_stop(struct instances *, uint32_t peerid,
+		    const char *id);
+void		 instances_restart(struct instances *, uint32_t peerid,
+		    const char *id);
+void		 instances_history(struct instances *, uint32_t peerid,
+		    const char *id, uint64_t since);
 /* Send every instance to a freshly started apid. */
 void		 instances_snapshot(struct instances *);
 /* Send apid the lines it has not had, while its channel has room. */

@@ -18,9 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "channel.h"
 #include "logring.h"
-#include "timefmt_local.h"
 
 #define REC_HDR		12		/* time and length */
 #define RING_PAGE	4096
@@ -274,44 +272,22 @@ logring_memory(const struct logring *r)
 	return r->dcap + r->icap * sizeof(*r->off);
 }
 
-uint64_t
-logring_encode(const struct logring *r, uint64_t from, size_t max_bytes,
-    struct chanbuf *b)
+int
+logring_line(const struct logring *r, uint64_t seq, struct timeval *tv,
+    const char **text, size_t *len)
 {
-	struct timeval	 tv;
 	int64_t		 usec;
-	uint64_t	 seq, end = r->next_seq;
-	uint32_t	 len, n = 0;
-	size_t		 bytes = 0, lenpos, o;
-	char		 ts[TIMEFMT_LEN];
-	uint8_t		*p;
+	uint32_t	 len32;
+	size_t		 o;
 
-	if (from < logring_first_seq(r))
-		from = logring_first_seq(r);
-	chanbuf_u64(b, from);
-	lenpos = b->len;
-	chanbuf_u32(b, 0);
-	for (seq = from; seq < end; seq++) {
-		o = rec_at(r, seq);
-		memcpy(&usec, r->data + o, sizeof(usec));
-		memcpy(&len, r->data + o + 8, sizeof(len));
-		if (n > 0 && bytes + len > max_bytes)
-			break;
-		tv.tv_sec = (time_t)(usec / 1000000);
-		tv.tv_usec = (suseconds_t)(usec % 1000000);
-		timefmt_local(&tv, ts, sizeof(ts));
-		chanbuf_str(b, ts);
-		chanbuf_bytes(b, (const char *)r->data + o + REC_HDR, len);
-		bytes += len + 64;
-		n++;
-	}
-	/* The count goes where it was reserved, big-endian like the rest. */
-	if (!b->failed) {
-		p = b->data + lenpos;
-		p[0] = n >> 24;
-		p[1] = n >> 16;
-		p[2] = n >> 8;
-		p[3] = n;
-	}
-	return from + n;
+	if (seq < logring_first_seq(r) || seq >= r->next_seq)
+		return -1;
+	o = rec_at(r, seq);
+	memcpy(&usec, r->data + o, sizeof(usec));
+	memcpy(&len32, r->data + o + 8, sizeof(len32));
+	tv->tv_sec = (time_t)(usec / 1000000);
+	tv->tv_usec = (suseconds_t)(usec % 1000000);
+	*text = (const char *)r->data + o + REC_HDR;
+	*len = len32;
+	return 0;
 }

@@ -9,7 +9,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct chanbuf;
 struct timeval;
 struct logring;
 
@@ -26,15 +25,10 @@ uint64_t	 logring_first_seq(const struct logring *);	/* oldest held */
 /* The text of line seq (NUL-terminated), or NULL when it is no longer (or
  * not yet) held; valid until the next push. */
 const char	*logring_get(const struct logring *, uint64_t seq);
-/*
- * Encode held lines from seq `from` (raised to the oldest held) as
- * "u64 first seq, u32 count, per line: str timestamp, str text", the
- * timestamp in the machine's local time (SPEC section 3), at most
- * max_bytes of lines (at least one).  Returns the seq after the last line
- * encoded; from itself when there is nothing to encode.
- */
-uint64_t	 logring_encode(const struct logring *, uint64_t from,
-		    size_t max_bytes, struct chanbuf *);
+/* The time and text of line seq: 0, or -1 when it is not held.  The text
+ * (NUL-terminated, len bytes before the NUL) is valid until the next push. */
+int		 logring_line(const struct logring *, uint64_t seq,
+		    struct timeval *tv, const char **text, size_t *len);
 
 /* Bytes allocated for the lines held (for tests and accounting). */
 size_t		 logring_memory(const struct logring *);

@@ -145,7 +145,7 @@ sup_send_memory(struct sup *s)
 	struct chanbuf	 b;
 
 	chanbuf_init(&b);
-	chanbuf_str(&b, s->memory_json[0] != '\0' ? s->memory_json : NULL);
+	proto_memory_encode(&b, &s->memory);
 	(void)apidproc_send(s->apid, MSG_MEMORY, 0, &b);
 	chanbuf_free(&b);
 }
@@ -155,10 +155,13 @@ on_memory(const struct memfig *m, void *arg)
 {
 	struct sup	*s = arg;
 
-	if (m->ok)
-		memory_json(m, s->memory_json, sizeof(s->memory_json));
-	else
-		s->memory_json[0] = '\0';
+	memset(&s->memory, 0, sizeof(s->memory));
+	if (m->ok) {
+		s->memory.ok = 1;
+		s->memory.vram = m->vram != 0;
+		s->memory.used = m->used;
+		s->memory.total = m->total;
+	}
 	sup_send_memory(s);
 }
 

@@ -10,10 +10,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "fmt.h"
 #include "memory.h"
 
-#define MEMORY_GIB		(1024.0 * 1024.0 * 1024.0)
 #define MEMORY_MEMINFO_MAX	65536
 
 /* The few NVML declarations used; nvml.h is not needed at build time. */
@@ -52,7 +50,6 @@ static int	meminfo_field(const char *, size_t, const char *, uint64_t *);
 static int	nvml_load(struct nvml *);
 static int	memory_read_nvml(struct memfig *);
 static int	memory_read_meminfo(struct memfig *);
-static double	round2(double);
 
 /*
  * The value of the line "key   N kB", in bytes: 1 when found, 0 when
@@ -218,36 +215,4 @@ memory_read(struct memfig *m)
 	if (memory_read_meminfo(m) == 0)
 		return;
 	memset(m, 0, sizeof(*m));
-}
-
-/*
- * Python's round(x, 2): the exact binary value rounded, half to even.
- * printf rounds the exact value too, so its digits read back give it.
- */
-static double
-round2(double x)
-{
-	char	 s[64];
-
-	if (snprintf(s, sizeof(s), "%.2f", x) >= (int)sizeof(s))
-		return x;
-	return strtod(s, NULL);
-}
-
-void
-memory_json(const struct memfig *m, char *buf, size_t len)
-{
-	char	 used[FMT_DOUBLE_LEN], total[FMT_DOUBLE_LEN];
-	char	 pct[FMT_DOUBLE_LEN];
-	double	 p = 0.0;
-
-	if (m->total != 0)
-		p = round2((double)m->used / (double)m->total * 100.0);
-	fmt_double(round2((double)m->used / MEMORY_GIB), used, sizeof(used));
-	fmt_double(round2((double)m->total / MEMORY_GIB), total,
-	    sizeof(total));
-	fmt_double(p, pct, sizeof(pct));
-	(void)snprintf(buf, len, "{\"used_gb\":%s,\"total_gb\":%s,"
-	    "\"percent\":%s,\"memory_type\":\"%s\"}", used, total, pct,
-	    m->vram != 0 ? "VRAM" : "RAM");
 }

@@ -25,10 +25,6 @@ struct memfig {
 int	memory_parse_meminfo(const char *, size_t, struct memfig *);
 /* NVML first (dlopen libnvidia-ml.so.1), then /proc/meminfo. */
 void	memory_read(struct memfig *);
-/* {"used_gb":..,"total_gb":..,"percent":..,"memory_type":"VRAM"|"RAM"}:
- * GB of 1024^3 bytes, each rounded to 2 decimals, floats as Python prints
- * them.  Caller's buffer. */
-void	memory_json(const struct memfig *, char *, size_t);
 
 typedef void (*sampler_fn)(const struct memfig *, void *arg);
 

@@ -80,20 +80,18 @@ reply_undo(struct reply *r)
 static void
 reply_send(struct reply *r)
 {
-	struct chanbuf	 b;
+	struct msg_reply	 msg;
+	struct chanbuf		 b;
 
 	if (r->gen != apidproc_generation(r->is->sup->apid))
 		return;		/* asked by an apid that is gone */
+	msg.outcome = r->outcome;
+	msg.message = r->message;
+	msg.inst = r->has_inst ? &r->inst : NULL;
+	msg.field = r->field;
+	msg.input = r->input;
 	chanbuf_init(&b);
-	chanbuf_u32(&b, r->outcome);
-	chanbuf_str(&b, r->message);
-	chanbuf_u8(&b, r->has_inst);
-	if (r->has_inst)
-		instance_encode(&b, &r->inst);
-	if (r->outcome == REPLY_INVALID) {
-		chanbuf_str(&b, r->field);
-		chanbuf_str(&b, r->input);
-	}
+	proto_reply_encode(&b, &msg);
 	(void)apidproc_send(r->is->sup->apid, MSG_REPLY, r->peerid, &b);
 	chanbuf_free(&b);
 }

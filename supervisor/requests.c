@@ -1,7 +1,8 @@
 /*
  * requests.c: apid's requests (CREATE, UPDATE, DELETE, START, STOP,
- * RESTART, HISTORY): decoded, judged again (apid is the less trusted
- * side), and turned into changes of the list or of the state machine.
+ * RESTART, HISTORY), decoded by apidproc.c: judged again (apid is the
+ * less trusted side), and turned into changes of the list or of the
+ * state machine.
  */
 #include <sys/types.h>
 #include <sys/queue.h>
@@ -12,7 +13,6 @@
 
 #include <event2/event.h>
 
-#include "channel.h"
 #include "inst_priv.h"
 #include "log.h"
 #include "modeldirs.h"
@@ -258,74 +258,90 @@ req_stop(struct instances *is, unsigned int gen, uint32_t peerid,
 	}
 }
 
-/* UPDATE, DELETE, START, STOP, RESTART of instance id; -1: unknown type. */
-static int
-req_on_instance(struct instances *is, unsigned int gen, uint32_t type,
-    uint32_t peerid, const char *id, struct inst_config *cfg)
+/* What a request does to an instance that exists. */
+enum req_kind {
+	REQ_UPDATE,
+	REQ_DELETE,
+	REQ_START,
+	REQ_STOP,
+	REQ_RESTART,
+};
+
+/* UPDATE, DELETE, START, STOP, RESTART of instance id. */
+static void
+req_on_instance(struct instances *is, enum req_kind kind, uint32_t peerid,
+    const char *id, struct inst_config *cfg)
 {
+	unsigned int	 gen = apidproc_generation(is->sup->apid);
 	struct sinst	*si;
 
 	if (is->shutting_down) {
 		reply_answer(is, gen, peerid, REPLY_ERROR,
 		    "solar-host is shutting down", NULL);
-		return 0;
+		return;
 	}
 	if ((si = sinst_find(is, id)) == NULL) {
 		reply_answer(is, gen, peerid, REPLY_NOT_FOUND, NULL, NULL);
-		return 0;
+		return;
 	}
-	switch (type) {
-	case MSG_UPDATE:
+	switch (kind) {
+	case REQ_UPDATE:
 		req_update(is, gen, peerid, si, cfg);
-		return 0;
-	case MSG_DELETE:
+		break;
+	case REQ_DELETE:
 		req_delete(is, gen, peerid, si);
-		return 0;
-	case MSG_START:
-	case MSG_RESTART:
-		req_start(is, gen, peerid, si, type == MSG_RESTART);
-		return 0;
-	case MSG_STOP:
+		break;
+	case REQ_START:
+	case REQ_RESTART:
+		req_start(is, gen, peerid, si, kind == REQ_RESTART);
+		break;
+	case REQ_STOP:
 		req_stop(is, gen, peerid, si);
-		return 0;
+		break;
 	}
-	return -1;
 }
 
-int
-instances_request(struct instances *is, uint32_t type, uint32_t peerid,
-    struct chanmsg *m)
+void
+instances_create(struct instances *is, uint32_t peerid,
+    struct inst_config *cfg)
 {
-	struct inst_config	 cfg;
-	char			*id = NULL;
-	unsigned int		 gen = apidproc_generation(is->sup->apid);
-	uint64_t		 since;
-	int			 rc = -1;
+	req_create(is, apidproc_generation(is->sup->apid), peerid, cfg);
+}
 
-	inst_config_init(&cfg);
-	if (type == MSG_CREATE) {
-		if (inst_config_decode(m, &cfg) == -1 || chanmsg_end(m) == -1)
-			goto out;
-		req_create(is, gen, peerid, &cfg);
-		rc = 0;
-		goto out;
-	}
-	if (chanmsg_str(m, &id) == -1 || id == NULL)
-		goto out;
-	if (type == MSG_HISTORY) {
-		if (chanmsg_u64(m, &since) == -1 || chanmsg_end(m) == -1)
-			goto out;
-		ship_history(is, peerid, id, since);
-		rc = 0;
-		goto out;
-	}
-	if (type == MSG_UPDATE && inst_config_decode(m, &cfg) == -1)
-		goto out;
-	if (chanmsg_end(m) == -1)
-		goto out;
-	rc = req_on_instance(is, gen, type, peerid, id, &cfg);
- out:
-	inst_config_free(&cfg);
-	free(id);
-	return rc;
+void
+instances_update(struct instances *is, uint32_t peerid, const char *id,
+    struct inst_config *cfg)
+{
+	req_on_instance(is, REQ_UPDATE, peerid, id, cfg);
+}
+
+void
+instances_delete(struct instances *is, uint32_t peerid, const char *id)
+{
+	req_on_instance(is, REQ_DELETE, peerid, id, NULL);
+}
+
+void
+instances_start(struct instances *is, uint32_t peerid, const char *id)
+{
+	req_on_instance(is, REQ_START, peerid, id, NULL);
+}
+
+void
+instances_stop(struct instances *is, uint32_t peerid, const char *id)
+{
+	req_on_instance(is, REQ_STOP, peerid, id, NULL);
+}
+
+void
+instances_restart(struct instances *is, uint32_t peerid, const char *id)
+{
+	req_on_instance(is, REQ_RESTART, peerid, id, NULL);
+}
+
+void
+instances_history(struct instances *is, uint32_t peerid, const char *id,
+    uint64_t since)
+{
+	ship_history(is, peerid, id, since);
 }

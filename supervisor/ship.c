@@ -7,13 +7,17 @@
 #include <sys/queue.h>
 
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <event2/event.h>
 
 #include "channel.h"
 #include "inst_priv.h"
+#include "log.h"
 #include "logring.h"
 #include "sup.h"
+#include "timefmt_local.h"
 
 #define SHIP_CHAN_CAP		(1024 * 1024)	/* unsent to apid: live lines wait */
 #define SHIP_BATCH_BYTES	(64 * 1024)
@@ -25,7 +29,7 @@ ship_instance(struct sinst *si)
 	struct chanbuf	 b;
 
 	chanbuf_init(&b);
-	instance_encode(&b, &si->inst);
+	proto_instance_encode(&b, &si->inst);
 	(void)apidproc_send(si->is->sup->apid, MSG_INSTANCE, 0, &b);
 	chanbuf_free(&b);
 }
@@ -36,7 +40,7 @@ ship_gone(struct instances *is, const char *id)
 	struct chanbuf	 b;
 
 	chanbuf_init(&b);
-	chanbuf_str(&b, id);
+	proto_id_encode(&b, id);
 	(void)apidproc_send(is->sup->apid, MSG_INSTANCE_GONE, 0, &b);
 	chanbuf_free(&b);
 }
@@ -53,13 +57,63 @@ instances_snapshot(struct instances *is)
 	}
 }
 
+/*
+ * Held lines of si from seq `from` (raised to the oldest held) into ll,
+ * about max_bytes of them but at least one, each stamped in the machine's
+ * local time (SPEC section 3).  The seq after the last line taken; from
+ * itself when there is none.  The texts point into the ring.
+ */
+static uint64_t
+ship_batch(struct sinst *si, uint64_t from, size_t max_bytes,
+    struct msg_log_lines *ll)
+{
+	struct instances	*is = si->is;
+	struct msg_line		*line;
+	struct timeval		 tv;
+	const char		*text;
+	uint64_t		 seq, end = logring_next_seq(si->ring);
+	size_t			 bytes = 0, len, cap;
+	uint32_t		 n = 0;
+
+	if (from < logring_first_seq(si->ring))
+		from = logring_first_seq(si->ring);
+	for (seq = from; seq < end; seq++) {
+		if (logring_line(si->ring, seq, &tv, &text, &len) == -1)
+			break;
+		if (n > 0 && bytes + len > max_bytes)
+			break;
+		if (n == is->batch_cap) {
+			cap = is->batch_cap == 0 ? 256 : is->batch_cap * 2;
+			if ((line = reallocarray(is->batch, cap,
+			    sizeof(*line))) == NULL) {
+				if (n > 0)
+					break;	/* the rest go next time */
+				fatal("log lines");
+			}
+			is->batch = line;
+			is->batch_cap = cap;
+		}
+		line = &is->batch[n++];
+		timefmt_local(&tv, line->ts, sizeof(line->ts));
+		line->text = (const uint8_t *)text;
+		line->len = len;
+		bytes += len + 64;
+	}
+	ll->id = si->inst.id;
+	ll->first = from;
+	ll->n = n;
+	ll->lines = is->batch;
+	return from + n;
+}
+
 /* An instance's unsent lines, while the channel has room; -1 when not. */
 static int
 ship_lines(struct sinst *si)
 {
-	struct apidproc	*ap = si->is->sup->apid;
-	struct chanbuf	 b;
-	int		 rc = 0;
+	struct apidproc		*ap = si->is->sup->apid;
+	struct msg_log_lines	 ll;
+	struct chanbuf		 b;
+	int			 rc = 0;
 
 	chanbuf_init(&b);
 	while (si->sent_seq < logring_next_seq(si->ring)) {
@@ -68,10 +122,11 @@ ship_lines(struct sinst *si)
 			rc = -1;
 			break;
 		}
+		memset(&ll, 0, sizeof(ll));
+		si->sent_seq = ship_batch(si, si->sent_seq, SHIP_BATCH_BYTES,
+		    &ll);
 		chanbuf_reset(&b);
-		chanbuf_str(&b, si->inst.id);
-		si->sent_seq = logring_encode(si->ring, si->sent_seq,
-		    SHIP_BATCH_BYTES, &b);
+		proto_log_lines_encode(&b, &ll, 0);
 		if (apidproc_send(ap, MSG_LOG_LINES, 0, &b) == -1) {
 			rc = -1;
 			break;
@@ -127,30 +182,25 @@ void
 ship_history(struct instances *is, uint32_t peerid, const char *id,
     uint64_t since)
 {
-	struct sinst	*si = sinst_find(is, id);
-	struct chanbuf	 b;
-	uint64_t	 from = since, end;
+	struct sinst		*si = sinst_find(is, id);
+	struct msg_log_lines	 ll;
+	struct chanbuf		 b;
+	uint64_t		 from = since, end;
 
 	chanbuf_init(&b);
 	do {
-		chanbuf_reset(&b);
-		chanbuf_str(&b, id);
+		memset(&ll, 0, sizeof(ll));
 		end = si != NULL ? logring_next_seq(si->ring) : 0;
 		if (si == NULL || from >= end) {
-			chanbuf_u8(&b, 1);
-			chanbuf_u64(&b, from);
-			chanbuf_u32(&b, 0);
+			ll.first = from;
 			from = end;
-		} else {
-			/* Is this chunk the last?  Only the encoder knows. */
-			size_t	 mark = b.len;
-
-			chanbuf_u8(&b, 0);
-			from = logring_encode(si->ring, from,
-			    HISTORY_CHUNK_BYTES, &b);
-			if (from >= end && !b.failed)
-				b.data[mark] = 1;
-		}
+		} else
+			from = ship_batch(si, from, HISTORY_CHUNK_BYTES, &ll);
+		/* The id as asked: the instance may be gone. */
+		ll.id = (char *)id;
+		ll.last = from >= end;
+		chanbuf_reset(&b);
+		proto_log_lines_encode(&b, &ll, 1);
 		if (apidproc_send(is->sup->apid, MSG_LOG_HISTORY, peerid,
 		    &b) == -1)
 			break;

@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "proto.h"
 #include "settings.h"
 
 struct event_base;
@@ -33,7 +34,7 @@ struct sup {
 	struct instances	*instances;
 	struct sampler		*sampler;
 	struct assets		*assets;	/* NULL: docs load from the CDN */
-	char			 memory_json[256];	/* "" until read */
+	struct msg_memory	 memory;	/* ok 0 until read */
 };
 
 /* main.c: the last memory figures, to a new apid as to the running one. */

@@ -12,6 +12,7 @@
 
 #include "channel.h"
 #include "instance.h"
+#include "proto.h"
 #include "log.h"
 #include "t.h"
 
@@ -1683,7 +1684,7 @@ decode_cfg_buf(const struct chanbuf *b)
 	int			r;
 
 	to_msg(&m, b, b->len);
-	r = inst_config_decode(&m, &c);
+	r = proto_create_decode(&m, &c);
 	if (r == 0)
 		r = chanmsg_end(&m);
 	inst_config_free(&c);
@@ -1699,7 +1700,7 @@ decode_inst_buf(const struct chanbuf *b)
 	int		r;
 
 	to_msg(&m, b, b->len);
-	r = instance_decode(&m, &in);
+	r = proto_instance_decode(&m, &in);
 	instance_free(&in);
 	chanmsg_clear(&m);
 	return r;
@@ -1715,10 +1716,10 @@ test_channel_roundtrip(void)
 
 	full_instance(&in);
 	chanbuf_init(&b);
-	instance_encode(&b, &in);
+	proto_instance_encode(&b, &in);
 	CHECK(!b.failed);
 	to_msg(&m, &b, b.len);
-	CHECK(instance_decode(&m, &out) == 0);
+	CHECK(proto_instance_decode(&m, &out) == 0);
 	CHECK(chanmsg_end(&m) == 0);
 	CHECK(same_instance(&in, &out));
 	CHECK(out.config.model != in.config.model);
@@ -1732,9 +1733,9 @@ test_channel_roundtrip(void)
 	in.error_message = NULL;
 	in.started_at[0] = '\0';
 	chanbuf_reset(&b);
-	instance_encode(&b, &in);
+	proto_instance_encode(&b, &in);
 	to_msg(&m, &b, b.len);
-	CHECK(instance_decode(&m, &out) == 0 && chanmsg_end(&m) == 0);
+	CHECK(proto_instance_decode(&m, &out) == 0 && chanmsg_end(&m) == 0);
 	CHECK(same_instance(&in, &out) && out.error_message == NULL &&
 	    out.config.chat_template_file == NULL);
 	chanmsg_clear(&m);
@@ -1747,9 +1748,9 @@ test_channel_roundtrip(void)
 	c.api_key = strdup("k");
 	c.host = strdup("0.0.0.0");
 	chanbuf_reset(&b);
-	inst_config_encode(&b, &c);
+	proto_create_encode(&b, &c);
 	to_msg(&m, &b, b.len);
-	CHECK(inst_config_decode(&m, &d) == 0 && chanmsg_end(&m) == 0);
+	CHECK(proto_create_decode(&m, &d) == 0 && chanmsg_end(&m) == 0);
 	CHECK(same_config(&c, &d) && d.extra_args == NULL && d.env == NULL);
 	chanmsg_clear(&m);
 	inst_config_free(&d);
@@ -1769,10 +1770,10 @@ test_channel_truncated(void)
 
 	full_instance(&in);
 	chanbuf_init(&b);
-	instance_encode(&b, &in);
+	proto_instance_encode(&b, &in);
 	for (len = 0; len < b.len; len++) {
 		to_msg(&m, &b, len);
-		if (instance_decode(&m, &out) == 0)
+		if (proto_instance_decode(&m, &out) == 0)
 			fails++;
 		else if (out.config.model != NULL ||
 		    out.config.extra_args != NULL || out.config.env != NULL ||
@@ -1784,10 +1785,10 @@ test_channel_truncated(void)
 	CHECK(fails == 0);
 
 	chanbuf_reset(&b);
-	inst_config_encode(&b, &in.config);
+	proto_create_encode(&b, &in.config);
 	for (len = 0; len < b.len; len++) {
 		to_msg(&m, &b, len);
-		if (inst_config_decode(&m, &c) == 0 || c.model != NULL ||
+		if (proto_create_decode(&m, &c) == 0 || c.model != NULL ||
 		    c.n_extra_args != 0 || c.n_env != 0)
 			fails++;
 		inst_config_free(&c);
@@ -1823,11 +1824,11 @@ test_channel_malformed(void)
 	free(c.extra_args);
 	c.extra_args = args;
 	c.n_extra_args = 257;
-	inst_config_encode(&b, &c);
+	proto_create_encode(&b, &c);
 	CHECK(decode_cfg_buf(&b) == -1);
 	c.n_extra_args = 256;
 	chanbuf_reset(&b);
-	inst_config_encode(&b, &c);
+	proto_create_encode(&b, &c);
 	CHECK(decode_cfg_buf(&b) == 0);
 	c.n_extra_args = 257;
 	inst_config_free(&c);
@@ -1841,7 +1842,7 @@ test_channel_malformed(void)
 	}
 	c.n_env = 257;
 	chanbuf_reset(&b);
-	inst_config_encode(&b, &c);
+	proto_create_encode(&b, &c);
 	CHECK(decode_cfg_buf(&b) == -1);
 	inst_config_free(&c);
 
@@ -1850,30 +1851,30 @@ test_channel_malformed(void)
 	saved = c.api_key;
 	c.api_key = NULL;
 	chanbuf_reset(&b);
-	inst_config_encode(&b, &c);
+	proto_create_encode(&b, &c);
 	CHECK(decode_cfg_buf(&b) == -1);
 	c.api_key = saved;
 	saved = c.host;
 	c.host = NULL;
 	chanbuf_reset(&b);
-	inst_config_encode(&b, &c);
+	proto_create_encode(&b, &c);
 	CHECK(decode_cfg_buf(&b) == -1);
 	c.host = saved;
 	saved = c.extra_args[2];
 	c.extra_args[2] = NULL;
 	chanbuf_reset(&b);
-	inst_config_encode(&b, &c);
+	proto_create_encode(&b, &c);
 	CHECK(decode_cfg_buf(&b) == -1);
 	c.extra_args[2] = saved;
 	saved = c.model;
 	c.model = repeat("x", 16385);
 	chanbuf_reset(&b);
-	inst_config_encode(&b, &c);
+	proto_create_encode(&b, &c);
 	CHECK(decode_cfg_buf(&b) == -1);
 	free(c.model);
 	c.model = repeat("x", 16384);
 	chanbuf_reset(&b);
-	inst_config_encode(&b, &c);
+	proto_create_encode(&b, &c);
 	CHECK(decode_cfg_buf(&b) == 0);
 	free(c.model);
 	c.model = saved;
@@ -1905,31 +1906,31 @@ test_channel_malformed(void)
 	full_instance(&in);
 	in.status = (enum inst_status)5;
 	chanbuf_reset(&b);
-	instance_encode(&b, &in);
+	proto_instance_encode(&b, &in);
 	CHECK(decode_inst_buf(&b) == -1);
 	in.status = INST_FAILED;
 	in.port = 65536;
 	chanbuf_reset(&b);
-	instance_encode(&b, &in);
+	proto_instance_encode(&b, &in);
 	CHECK(decode_inst_buf(&b) == -1);
 	in.port = 0;
 	in.pid = -1;
 	chanbuf_reset(&b);
-	instance_encode(&b, &in);
+	proto_instance_encode(&b, &in);
 	CHECK(decode_inst_buf(&b) == -1);
 	in.pid = 0;
 	in.created_at[0] = '\0';
 	chanbuf_reset(&b);
-	instance_encode(&b, &in);
+	proto_instance_encode(&b, &in);
 	CHECK(decode_inst_buf(&b) == -1);
 	snprintf(in.created_at, sizeof(in.created_at), "2026-11-27T10:20:23Z");
 	in.id[0] = 'A';
 	chanbuf_reset(&b);
-	instance_encode(&b, &in);
+	proto_instance_encode(&b, &in);
 	CHECK(decode_inst_buf(&b) == -1);
 	in.id[0] = 'a';
 	chanbuf_reset(&b);
-	instance_encode(&b, &in);
+	proto_instance_encode(&b, &in);
 	CHECK(decode_inst_buf(&b) == 0);
 	instance_free(&in);
 	chanbuf_free(&b);

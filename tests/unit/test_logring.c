@@ -6,10 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "channel.h"
 #include "logring.h"
 #include "t.h"
-#include "timefmt_local.h"
 
 #define BIG	(64 * 1024)
 
@@ -18,12 +16,12 @@ static char	*line_text(uint64_t, size_t *);
 static void	line_time(uint64_t, struct timeval *);
 static void	push(struct logring *, uint64_t);
 static int	held_ok(const struct logring *, uint64_t, uint64_t);
-static size_t	decode(const struct chanbuf *, uint64_t *, uint64_t *);
+static size_t	lines_bad(const struct logring *, uint64_t, uint64_t);
 
 static void	test_empty(void);
 static void	test_count(void);
 static void	test_mixed(void);
-static void	test_encode(void);
+static void	test_line(void);
 static void	test_memory(void);
 static void	test_byte_bound(void);
 
@@ -97,52 +95,39 @@ held_ok(const struct logring *r, uint64_t from, uint64_t to)
 	return ok;
 }
 
-/*
- * Check an encoded batch line by line against the model; it gives the
- * first seq and the count, and returns the bad lines (or 1000 when the
- * batch itself is malformed).
- */
+/* The bad ones of the held lines [from, to) as logring_line gives them. */
 static size_t
-decode(const struct chanbuf *b, uint64_t *first, uint64_t *count)
+lines_bad(const struct logring *r, uint64_t from, uint64_t to)
 {
-	struct chanmsg	 m;
-	struct timeval	 tv;
-	const uint8_t	*text;
-	uint32_t	 n, i;
+	struct timeval	 tv, want_tv;
+	const char	*text;
+	uint64_t	 seq;
 	size_t		 len, wantlen, bad = 0;
-	char		*ts, *want, wantts[TIMEFMT_LEN];
+	char		*want;
 
-	memset(&m, 0, sizeof(m));
-	m.data = b->data;
-	m.len = b->len;
-	if (b->failed || chanmsg_u64(&m, first) == -1 ||
-	    chanmsg_u32(&m, &n) == -1)
-		return 1000;
-	*count = n;
-	for (i = 0; i < n; i++) {
-		if (chanmsg_str(&m, &ts) == -1 || ts == NULL ||
-		    chanmsg_bytes(&m, &text, &len) == -1) {
-			free(ts);
-			return 1000;
+	for (seq = from; seq < to; seq++) {
+		if (logring_line(r, seq, &tv, &text, &len) == -1) {
+			bad++;
+			continue;
 		}
-		line_time(*first + i, &tv);
-		timefmt_local(&tv, wantts, sizeof(wantts));
-		want = line_text(*first + i, &wantlen);
-		if (strcmp(ts, wantts) != 0 || len != wantlen ||
-		    memcmp(text, want, len) != 0)
+		line_time(seq, &want_tv);
+		want = line_text(seq, &wantlen);
+		if (tv.tv_sec != want_tv.tv_sec ||
+		    tv.tv_usec != want_tv.tv_usec || len != wantlen ||
+		    memcmp(text, want, len) != 0 || text[len] != '\0')
 			bad++;
 		free(want);
-		free(ts);
 	}
-	return chanmsg_end(&m) == 0 ? bad : 1000;
+	return bad;
 }
 
 static void
 test_empty(void)
 {
 	struct logring	*r;
-	struct chanbuf	 b;
-	uint64_t	 first, count;
+	struct timeval	 tv;
+	const char	*text;
+	size_t		 len;
 
 	CHECK(logring_new(0, SIZE_MAX) == NULL);
 	if ((r = logring_new(10, SIZE_MAX)) == NULL)
@@ -151,10 +136,7 @@ test_empty(void)
 	CHECK(logring_get(r, 0) == NULL);
 	/* An instance that never printed costs nothing but the ring. */
 	CHECK(logring_memory(r) == 0);
-	chanbuf_init(&b);
-	CHECK(logring_encode(r, 0, 1000, &b) == 0);
-	CHECK(decode(&b, &first, &count) == 0 && first == 0 && count == 0);
-	chanbuf_free(&b);
+	CHECK(logring_line(r, 0, &tv, &text, &len) == -1);
 	logring_free(r);
 }
 
@@ -199,41 +181,23 @@ test_mixed(void)
 	logring_free(r);
 }
 
+/* Each held line with its time; none outside what is held. */
 static void
-test_encode(void)
+test_line(void)
 {
 	struct logring	*r;
-	struct chanbuf	 b;
-	uint64_t	 seq, from, first, count, next;
-	size_t		 bad = 0, batches = 0;
+	struct timeval	 tv;
+	const char	*text;
+	uint64_t	 seq;
+	size_t		 len;
 
 	if ((r = logring_new(300, SIZE_MAX)) == NULL)
 		exit(2);
 	for (seq = 0; seq < 1000; seq++)
 		push(r, seq);
-	chanbuf_init(&b);
-
-	/* From before the oldest: raised to it.  Batches of about 8 KiB
-	 * (at least one line, even a BIG one) cover the ring exactly. */
-	for (from = 5; from < 1000; from = next) {
-		chanbuf_reset(&b);
-		next = logring_encode(r, from, 8192, &b);
-		bad += decode(&b, &first, &count);
-		if (first != (from < 700 ? 700 : from) || count == 0 ||
-		    next != first + count)
-			bad++;
-		if (count > 1 && b.len > 8192 + 64 * count + 12)
-			bad++;
-		batches++;
-	}
-	CHECK(bad == 0);
-	CHECK(batches > 10 && next == 1000);
-
-	/* Nothing new: an empty batch, from itself. */
-	chanbuf_reset(&b);
-	CHECK(logring_encode(r, 1000, 8192, &b) == 1000);
-	CHECK(decode(&b, &first, &count) == 0 && first == 1000 && count == 0);
-	chanbuf_free(&b);
+	CHECK(lines_bad(r, 700, 1000) == 0);
+	CHECK(logring_line(r, 699, &tv, &text, &len) == -1);
+	CHECK(logring_line(r, 1000, &tv, &text, &len) == -1);
 	logring_free(r);
 }
 
@@ -321,7 +285,7 @@ main(void)
 	test_empty();
 	test_count();
 	test_mixed();
-	test_encode();
+	test_line();
 	test_memory();
 	test_byte_bound();
 	T_DONE();

@@ -1,4 +1,4 @@
-/* test_memory.c: /proc/meminfo parsing, the JSON figures, the sampler. */
+/* test_memory.c: /proc/meminfo parsing and the sampler. */
 #include <sys/types.h>
 #include <sys/prctl.h>
 #include <sys/wait.h>
@@ -41,12 +41,10 @@ static int	child_fds(pid_t, int *, int *);
 static int	child_sigmasks_clear(pid_t);
 static uint64_t	meminfo_total(void);
 static int	parse(const char *, struct memfig *);
-static void	json_is(uint64_t, uint64_t, int, const char *);
 static void	on_reading(const struct memfig *, void *);
 static void	on_guard(evutil_socket_t, short, void *);
 static int	run_until(struct readings *, int, int);
 static void	test_parse(void);
-static void	test_json(void);
 static void	test_read(void);
 static void	test_sampler(void);
 static void	test_free_pending(void);
@@ -187,21 +185,6 @@ parse(const char *s, struct memfig *m)
 }
 
 static void
-json_is(uint64_t used, uint64_t total, int vram, const char *want)
-{
-	struct memfig	 m;
-	char		 buf[256];
-
-	m.ok = 1;
-	m.vram = vram;
-	m.used = used;
-	m.total = total;
-	memset(buf, 'x', sizeof(buf));
-	memory_json(&m, buf, sizeof(buf));
-	CHECK_STR(buf, want);
-}
-
-static void
 test_parse(void)
 {
 	static const char	 real[] =
@@ -276,48 +259,6 @@ test_parse(void)
 	    "\nMemTotal: 9 kB\nMemAvailable: 4 kB\n");
 	CHECK(memory_parse_meminfo(big, strlen(big), &m) == 0);
 	CHECK(m.used == 5 * KIB);
-}
-
-static void
-test_json(void)
-{
-	struct memfig	 m;
-	char		 small[10];
-
-	json_is(3 * GIB, 8 * GIB, 0,
-	    "{\"used_gb\":3.0,\"total_gb\":8.0,\"percent\":37.5,"
-	    "\"memory_type\":\"RAM\"}");
-	/* Python: round(1234567890 / 1024**3, 2) == 1.15, 16.0, 7.19. */
-	json_is(1234567890, 17179869184ULL, 1,
-	    "{\"used_gb\":1.15,\"total_gb\":16.0,\"percent\":7.19,"
-	    "\"memory_type\":\"VRAM\"}");
-	/* Exact halves go to even, as Python's round does: 0.125 -> 0.12,
-	 * 0.375 -> 0.38; percent 18.75 kept. */
-	json_is(GIB / 8, GIB, 0,
-	    "{\"used_gb\":0.12,\"total_gb\":1.0,\"percent\":12.5,"
-	    "\"memory_type\":\"RAM\"}");
-	json_is(3 * GIB / 8, 2 * GIB, 1,
-	    "{\"used_gb\":0.38,\"total_gb\":2.0,\"percent\":18.75,"
-	    "\"memory_type\":\"VRAM\"}");
-	/* percent 0.125 exactly -> 0.12; 16777216 bytes -> 0.02 GB. */
-	json_is(16777216, 13421772800ULL, 0,
-	    "{\"used_gb\":0.02,\"total_gb\":12.5,\"percent\":0.12,"
-	    "\"memory_type\":\"RAM\"}");
-	json_is(0, 0, 0,
-	    "{\"used_gb\":0.0,\"total_gb\":0.0,\"percent\":0.0,"
-	    "\"memory_type\":\"RAM\"}");
-	json_is(24 * GIB, 24 * GIB, 1,
-	    "{\"used_gb\":24.0,\"total_gb\":24.0,\"percent\":100.0,"
-	    "\"memory_type\":\"VRAM\"}");
-	/* A short buffer: cut, still a string. */
-	m.ok = 1;
-	m.vram = 0;
-	m.used = 3 * GIB;
-	m.total = 8 * GIB;
-	memset(small, 'x', sizeof(small));
-	memory_json(&m, small, sizeof(small));
-	CHECK(memchr(small, '\0', sizeof(small)) != NULL);
-	CHECK_STR(small, "{\"used_gb");
 }
 
 static void
@@ -622,7 +563,6 @@ main(void)
 	signal(SIGPIPE, SIG_IGN);
 	fds = count_fds();
 	test_parse();
-	test_json();
 	test_read();
 	test_sampler();
 	test_free_pending();

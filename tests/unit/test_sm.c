@@ -247,10 +247,8 @@ int
 apidproc_send(struct apidproc *ap, uint32_t type, uint32_t peerid,
     const struct chanbuf *b)
 {
-	struct chanmsg	 m;
-	struct instance	 inst;
-	char		*msg = NULL;
-	uint8_t		 has;
+	struct chanmsg		 m;
+	struct msg_reply	 r;
 
 	(void)ap;
 	if (type != MSG_REPLY)
@@ -261,19 +259,14 @@ apidproc_send(struct apidproc *ap, uint32_t type, uint32_t peerid,
 	m.fd = -1;
 	n_replies++;
 	reply_peer = peerid;
-	if (chanmsg_u32(&m, &reply_outcome) == -1 ||
-	    chanmsg_str(&m, &msg) == -1 || chanmsg_u8(&m, &has) == -1)
+	if (proto_reply_decode(&m, &r) == -1)
 		abort();
+	reply_outcome = r.outcome;
 	snprintf(reply_message, sizeof(reply_message), "%s",
-	    msg != NULL ? msg : "");
-	free(msg);
-	if (has) {
-		memset(&inst, 0, sizeof(inst));
-		if (instance_decode(&m, &inst) == -1)
-			abort();
-		reply_status = inst.status;
-		instance_free(&inst);
-	}
+	    r.message != NULL ? r.message : "");
+	if (r.inst != NULL)
+		reply_status = r.inst->status;
+	proto_reply_free(&r);
 	return 0;
 }
 
@@ -336,19 +329,23 @@ fire(struct event *ev)
 static void
 request(struct instances *is, uint32_t type, uint32_t peerid, const char *id)
 {
-	struct chanbuf	 b;
-	struct chanmsg	 m;
-
-	chanbuf_init(&b);
-	chanbuf_str(&b, id);
-	memset(&m, 0, sizeof(m));
-	m.type = type;
-	m.peerid = peerid;
-	m.data = b.data;
-	m.len = b.len;
-	m.fd = -1;
-	CHECK(instances_request(is, type, peerid, &m) == 0);
-	chanbuf_free(&b);
+	switch (type) {
+	case MSG_DELETE:
+		instances_delete(is, peerid, id);
+		break;
+	case MSG_START:
+		instances_start(is, peerid, id);
+		break;
+	case MSG_STOP:
+		instances_stop(is, peerid, id);
+		break;
+	case MSG_RESTART:
+		instances_restart(is, peerid, id);
+		break;
+	default:
+		fprintf(stderr, "no such request %u\n", type);
+		exit(1);
+	}
 }
 
 static void
