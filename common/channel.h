@@ -94,5 +94,6 @@ int		 chanmsg_bytes(struct chanmsg *, const uint8_t **, size_t *);
 int		 chanmsg_end(const struct chanmsg *);	/* 0 when nothing is left over */
 int		 chanmsg_take_fd(struct chanmsg *);	/* the fd, now the caller's, or -1 */
 void		 chanmsg_clear(struct chanmsg *);	/* frees data, closes an untaken fd */
+void		 chanmsg_init(struct chanmsg *);	/* empty, no fd (chan_get's) */
 
 #endif
