@@ -20,6 +20,7 @@
  *   benchcli rss PID
  *	RSS in kB of the supervisor PID, its API process and its sampler
  *   benchcli soak -p PORT -k KEY -P PID -s SECONDS [-w SECONDS] [-L LOGDIR]
+ *	[-m MODEL] (the fake's options are in MODEL.fake beside it)
  *	cycles of create, start, WebSocket connect (history read, then a
  *	close frame or an abrupt close, in turn), stop and delete, for -s
  *	seconds after -w seconds of warm-up; prints the cycles done and the
@@ -63,6 +64,7 @@ struct resp {
 };
 
 static const char	*key;
+static const char	*soak_model = "/m.gguf";
 
 static int64_t
 mono_ns(void)
@@ -539,13 +541,12 @@ static int
 soak_cycle(struct conn *c, long i)
 {
 	struct resp	 r = { 0, NULL, 0, 0 };
-	char		 id[64], path[256];
+	char		 id[64], path[256], body[4352];
 	int		 rc = -1;
 
-	if (request(c, "POST", "/instances", "{\"config\":{\"model\":"
-	    "\"/m.gguf\",\"alias\":\"soak\",\"api_key\":\"ik\",\"env\":{"
-	    "\"BENCH_LINES\":\"300\",\"BENCH_RATE\":\"100000\","
-	    "\"BENCH_LEN\":\"150\"}}}", &r) == -1 || r.status != 200 ||
+	snprintf(body, sizeof(body), "{\"config\":{\"model\":\"%s\","
+	    "\"alias\":\"soak\",\"api_key\":\"ik\"}}", soak_model);
+	if (request(c, "POST", "/instances", body, &r) == -1 || r.status != 200 ||
 	    find_id(r.body, id) == -1)
 		goto out;
 	snprintf(path, sizeof(path), "/instances/%s/start", id);
@@ -641,7 +642,7 @@ main(int argc, char *argv[])
 	argc--;
 	argv++;
 	signal(SIGPIPE, SIG_IGN);
-	while ((ch = getopt(argc, argv, "+d:e:k:L:n:o:P:p:s:t:w:X:")) != -1) {
+	while ((ch = getopt(argc, argv, "+d:e:k:L:m:n:o:P:p:s:t:w:X:")) != -1) {
 		switch (ch) {
 		case 'd':
 			body = optarg;
@@ -654,6 +655,9 @@ main(int argc, char *argv[])
 			break;
 		case 'L':
 			logdir = optarg;
+			break;
+		case 'm':
+			soak_model = optarg;
 			break;
 		case 'n':
 			n = atol(optarg);

@@ -612,8 +612,11 @@ bench_memory() {
 	[ $_w -lt 3 ] && _w=3
 	say "memory: a soak of ${SOAK}s after ${_w}s of warm-up (create, start, WebSocket, stop, delete)"
 	start_daemon "$WORK/soak"
+	mkdir -p "$WORK/models"
+	printf 'BENCH_LINES=300\nBENCH_RATE=100000\nBENCH_LEN=150\n' \
+	    >"$WORK/models/soak.gguf.fake"
 	_r=$("$CLI" soak -p "$DPORT" -k "$KEY" -P "$DPID" -s "$SOAK" -w "$_w" \
-	    -L "$WORK/soak/logs")
+	    -L "$WORK/soak/logs" -m "$WORK/models/soak.gguf")
 	say "soak: $_r"
 	_a=$(kv rss_start_kb "$_r" 0)
 	_b=$(kv rss_end_kb "$_r" 0)
