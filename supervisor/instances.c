@@ -9,6 +9,7 @@
 #include <sys/queue.h>
 #include <sys/time.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -161,14 +162,14 @@ instances_build(struct strbuf *sb, void *arg)
 	list = json_array();
 	if (root == NULL || list == NULL ||
 	    json_object_set_new(root, "instances", list) == -1) {
-		sb->failed = 1;
+		sb->failed = ENOMEM;
 		json_decref(root);
 		return;
 	}
 	TAILQ_FOREACH(si, &is->list, entry)
 		if (json_array_append_new(list, instance_to_json(&si->inst)) ==
 		    -1)
-			sb->failed = 1;
+			sb->failed = ENOMEM;
 	json_write_pretty(sb, root);
 	json_decref(root);
 }

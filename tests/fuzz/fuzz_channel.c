@@ -245,16 +245,17 @@ fc_check(struct chanmsg *m, uint32_t type)
 	chanbuf_init(&b1);
 	chanbuf_init(&b2);
 	if (fc_trip(m, type, &b1) == 0) {
-		if (b1.failed)
+		if (b1.sb.failed)
 			abort();
 		memset(&m2, 0, sizeof(m2));
 		m2.fd = -1;
 		m2.type = type;
-		m2.data = b1.data;
-		m2.len = b1.len;
-		if (fc_trip(&m2, type, &b2) == -1 || b2.failed ||
-		    b2.len != b1.len ||
-		    (b1.len > 0 && memcmp(b2.data, b1.data, b1.len) != 0))
+		m2.data = (uint8_t *)b1.sb.data;
+		m2.len = b1.sb.len;
+		if (fc_trip(&m2, type, &b2) == -1 || b2.sb.failed ||
+		    b2.sb.len != b1.sb.len ||
+		    (b1.sb.len > 0 &&
+		    memcmp(b2.sb.data, b1.sb.data, b1.sb.len) != 0))
 			abort();
 	}
 	chanbuf_free(&b2);

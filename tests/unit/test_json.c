@@ -1,4 +1,4 @@
-/* test_json.c: json_parse and the writers against Python's json; strbuf. */
+/* test_json.c: json_parse and the writers against Python's json. */
 #include <limits.h>
 #include <locale.h>
 #include <math.h>
@@ -38,7 +38,6 @@ static char	*compact_of(const char *, size_t, enum json_parse_result *);
 static char	*pretty_of(const char *, size_t);
 static char	*nested(const char *, const char *, const char *, int);
 static char	*read_file(const char *, size_t *);
-static void	 test_strbuf(void);
 static void	 test_errors(void);
 static void	 test_not_utf8(void);
 static void	 test_compact(void);
@@ -116,83 +115,6 @@ read_file(const char *path, size_t *lenp)
 	fclose(f);
 	*lenp = sb.len;
 	return strbuf_steal(&sb);
-}
-
-static void
-test_strbuf(void)
-{
-	struct strbuf	 sb;
-	char		*s;
-	size_t		 i, cap;
-	int		 ok;
-
-	strbuf_init(&sb);
-	CHECK(sb.data == NULL && sb.len == 0 && sb.failed == 0);
-
-	strbuf_adds(&sb, "abc");
-	strbuf_addc(&sb, 'd');
-	strbuf_add(&sb, "ef\0g", 4);
-	CHECK(sb.len == 8);
-	CHECK(sb.data != NULL && memcmp(sb.data, "abcdef\0g", 9) == 0);
-	strbuf_addf(&sb, "[%d|%s|%05.1f]", 42, "x", 2.25);
-	CHECK(sb.len == 8 + 12);
-	CHECK_STR(sb.data + 8, "[42|x|002.2]");
-
-	/* Past the first allocation and well past its doublings. */
-	strbuf_reset(&sb);
-	strbuf_addf(&sb, "%0*d", 5000, 7);
-	CHECK(sb.len == 5000 && sb.data[4999] == '7' && sb.data[0] == '0' &&
-	    sb.data[5000] == '\0');
-	strbuf_reset(&sb);
-	for (i = 0; i < 100000; i++)
-		strbuf_addc(&sb, (char)('a' + i % 26));
-	ok = sb.len == 100000 && sb.data[100000] == '\0' && !sb.failed;
-	for (i = 0; ok && i < 100000; i++)
-		ok = sb.data[i] == (char)('a' + i % 26);
-	CHECK(ok);
-
-	/* reset keeps the memory and leaves an empty string. */
-	cap = sb.cap;
-	strbuf_reset(&sb);
-	CHECK(sb.len == 0 && sb.cap == cap && sb.data != NULL &&
-	    sb.data[0] == '\0');
-	strbuf_adds(&sb, "xyz");
-	s = strbuf_steal(&sb);
-	CHECK_STR(s, "xyz");
-	CHECK(sb.data == NULL && sb.len == 0 && sb.cap == 0);
-	free(s);
-
-	/* A buffer never written to still gives a string. */
-	s = strbuf_steal(&sb);
-	CHECK_STR(s, "");
-	free(s);
-
-	/* Once failed, nothing more is appended and steal refuses. */
-	strbuf_adds(&sb, "kept");
-	sb.failed = 1;
-	strbuf_adds(&sb, "lost");
-	strbuf_addf(&sb, "%s", "lost");
-	strbuf_addc(&sb, 'l');
-	CHECK(sb.len == 4);
-	CHECK_STR(sb.data, "kept");
-	CHECK(strbuf_steal(&sb) == NULL);
-	CHECK(sb.data == NULL && sb.failed == 0);
-
-	/* A size that would wrap around must fail, not write. */
-	strbuf_adds(&sb, "ab");
-	strbuf_add(&sb, "x", SIZE_MAX);
-	CHECK(sb.failed == 1 && sb.len == 2);
-	strbuf_free(&sb);
-	strbuf_adds(&sb, "ab");
-	strbuf_add(&sb, "x", SIZE_MAX - 2);
-	CHECK(sb.failed == 1 && sb.len == 2);
-	strbuf_free(&sb);
-	CHECK(sb.data == NULL && sb.len == 0 && sb.failed == 0);
-
-	/* An empty append still allocates the terminating NUL. */
-	strbuf_add(&sb, "", 0);
-	CHECK(sb.data != NULL && sb.data[0] == '\0' && sb.len == 0);
-	strbuf_free(&sb);
 }
 
 static void
@@ -919,7 +841,6 @@ test_fixture(int argc, char **argv)
 int
 main(int argc, char **argv)
 {
-	test_strbuf();
 	test_errors();
 	test_not_utf8();
 	test_compact();
