@@ -18,7 +18,7 @@
 
 #include "child.h"
 #include "inst_priv.h"
-#include "json.h"
+#include "pyjson.h"
 #include "log.h"
 #include "logring.h"
 #include "store.h"
@@ -170,7 +170,7 @@ instances_build(struct strbuf *sb, void *arg)
 		if (json_array_append_new(list, instance_to_json(&si->inst)) ==
 		    -1)
 			sb->failed = ENOMEM;
-	json_write_pretty(sb, root);
+	pyjson_dump_pretty(sb, root);
 	json_decref(root);
 }
 

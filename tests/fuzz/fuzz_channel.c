@@ -16,7 +16,7 @@
 #include "channel.h"
 #include "fuzz.h"
 #include "instance.h"
-#include "json.h"
+#include "pyjson.h"
 #include "log.h"
 #include "proto.h"
 #include "strbuf.h"
@@ -121,8 +121,8 @@ fc_json(json_t *j)
 	if (j == NULL)
 		return;
 	strbuf_init(&sb);
-	json_write_compact(&sb, j);
-	json_write_pretty(&sb, j);
+	pyjson_dump_compact(&sb, j);
+	pyjson_dump_pretty(&sb, j);
 	strbuf_free(&sb);
 	json_decref(j);
 }
