@@ -19,12 +19,12 @@
 #include "channel.h"
 #include "http_reply.h"
 #include "instance.h"
-#include "json.h"
+#include "pyjson.h"
 #include "proto.h"
 #include "request.h"
 
 static json_t *
-json_invalid(const struct json_parse_error *err)
+json_invalid(const struct pyjson_error *err)
 {
 	return json_pack("[{s:s, s:[s,I], s:s, s:{}, s:{s:s}}]",
 	    "type", "json_invalid", "loc", "body", (json_int_t)err->pos,
@@ -54,7 +54,7 @@ static int
 api_read_config(struct evhttp_request *req, struct inst_config *cfg)
 {
 	struct evbuffer		*in = evhttp_request_get_input_buffer(req);
-	struct json_parse_error	 err;
+	struct pyjson_error	 err;
 	json_t			*body = NULL, *detail = NULL;
 	const char		*ctype;
 	size_t			 len = evbuffer_get_length(in);
@@ -82,17 +82,17 @@ api_read_config(struct evhttp_request *req, struct inst_config *cfg)
 			return -1;
 		}
 	} else if (len > 0) {
-		switch (json_parse(text, len, &body, &err)) {
-		case JSONP_OK:
+		switch (pyjson_load(text, len, &body, &err)) {
+		case PYJSON_OK:
 			break;
-		case JSONP_SYNTAX:
+		case PYJSON_SYNTAX:
 			if ((detail = json_invalid(&err)) == NULL)
 				http_reply_detail(req, 500, "out of memory");
 			else
 				http_reply_422(req, detail);
 			json_decref(detail);
 			return -1;
-		case JSONP_NOMEM:
+		case PYJSON_NOMEM:
 			http_reply_detail(req, 500, "out of memory");
 			return -1;
 		default:

@@ -18,7 +18,7 @@
 #include "apid.h"
 #include "cache.h"
 #include "http_reply.h"
-#include "json.h"
+#include "pyjson.h"
 #include "logship.h"
 #include "memview.h"
 #include "runtime.h"
@@ -91,10 +91,10 @@ reply_query_int(struct evhttp_request *req, const char *name,
 	strbuf_init(&sb);
 	strbuf_adds(&sb, "{\"detail\":[{\"type\":\"int_parsing\",\"loc\":"
 	    "[\"query\",");
-	json_write_string(&sb, name, strlen(name), 0);
+	pyjson_dump_string(&sb, name, strlen(name), 0);
 	strbuf_adds(&sb, "],\"msg\":\"Input should be a valid integer, unable "
 	    "to parse string as an integer\",\"input\":");
-	json_write_string(&sb, value, strlen(value), 0);
+	pyjson_dump_string(&sb, value, strlen(value), 0);
 	strbuf_adds(&sb, "}]}");
 	if (sb.failed)
 		http_reply_detail(req, 500, "out of memory");

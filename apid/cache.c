@@ -15,7 +15,7 @@
 
 #include "cache.h"
 #include "instance.h"
-#include "json.h"
+#include "pyjson.h"
 #include "runtime.h"
 #include "strbuf.h"
 
@@ -125,7 +125,7 @@ instance_json(const struct instance *inst, size_t *len)
 	if ((v = instance_to_json(inst)) == NULL)
 		return NULL;
 	strbuf_init(&sb);
-	json_write_compact(&sb, v);
+	pyjson_dump_compact(&sb, v);
 	json_decref(v);
 	*len = sb.len;
 	return strbuf_steal(&sb);

@@ -15,7 +15,7 @@
 
 #include "conns.h"
 #include "http_reply.h"
-#include "json.h"
+#include "pyjson.h"
 #include "strbuf.h"
 
 static const char *
@@ -140,7 +140,7 @@ http_reply_detail(struct evhttp_request *req, int code, const char *detail)
 
 	strbuf_init(&sb);
 	strbuf_adds(&sb, "{\"detail\":");
-	json_write_string(&sb, detail, strlen(detail), 0);
+	pyjson_dump_string(&sb, detail, strlen(detail), 0);
 	strbuf_addc(&sb, '}');
 	if (sb.failed)
 		evhttp_send_error(req, 500, NULL);
@@ -158,7 +158,7 @@ http_reply_422(struct evhttp_request *req, json_t *detail)
 
 	strbuf_init(&sb);
 	strbuf_adds(&sb, "{\"detail\":");
-	json_write_compact(&sb, detail);
+	pyjson_dump_compact(&sb, detail);
 	strbuf_addc(&sb, '}');
 	if (sb.failed)
 		http_reply_detail(req, 500, "out of memory");

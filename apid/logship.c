@@ -18,7 +18,7 @@
 #include "apid.h"
 #include "cache.h"
 #include "channel.h"
-#include "json.h"
+#include "pyjson.h"
 #include "logship.h"
 #include "proto.h"
 #include "runtime.h"
@@ -111,9 +111,9 @@ log_frame(uint64_t seq, const char *ts, const uint8_t *text, size_t len)
 
 	strbuf_init(&sb);
 	strbuf_addf(&sb, "{\"seq\":%llu,\"timestamp\":", (unsigned long long)seq);
-	json_write_string(&sb, ts, strlen(ts), 0);
+	pyjson_dump_string(&sb, ts, strlen(ts), 0);
 	strbuf_adds(&sb, ",\"line\":");
-	json_write_string(&sb, (const char *)text, len, 0);
+	pyjson_dump_string(&sb, (const char *)text, len, 0);
 	strbuf_addc(&sb, '}');
 	if (!sb.failed)
 		f = frame_new(seq, sb.data, sb.len);

@@ -16,7 +16,7 @@
 #include "cache.h"
 #include "http_reply.h"
 #include "instance.h"
-#include "json.h"
+#include "pyjson.h"
 #include "log.h"
 #include "proto.h"
 #include "request.h"

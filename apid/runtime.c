@@ -9,7 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "json.h"
+#include "pyjson.h"
 #include "runtime.h"
 #include "runtime_line.h"
 #include "strbuf.h"
@@ -323,7 +323,7 @@ rt_json_real(struct strbuf *sb, const char *name, double v)
 	if (isnan(v))
 		strbuf_adds(sb, "null");
 	else
-		json_write_real(sb, v);
+		pyjson_dump_real(sb, v);
 }
 
 static void
@@ -333,7 +333,7 @@ rt_json_time(struct strbuf *sb, const char *name, const struct timeval *tv)
 
 	timefmt_utc_offset(tv, buf, sizeof(buf));
 	strbuf_addf(sb, ",\"%s\":", name);
-	json_write_string(sb, buf, strlen(buf), 0);
+	pyjson_dump_string(sb, buf, strlen(buf), 0);
 }
 
 /*
@@ -349,7 +349,7 @@ rt_body(const struct runtime *r, struct strbuf *sb)
 
 	s = rt_current(r, &n);
 	strbuf_adds(sb, "{\"instance_id\":");
-	json_write_string(sb, r->id, strlen(r->id), 0);
+	pyjson_dump_string(sb, r->id, strlen(r->id), 0);
 	strbuf_addf(sb, ",\"busy\":%s,\"phase\":", n > 0 ? "true" : "false");
 	if (s == NULL) {
 		strbuf_adds(sb, "\"idle\",\"prefill_progress\":null,"
@@ -480,7 +480,7 @@ runtime_first_frame(const struct runtime *r, struct strbuf *sb)
 	s = rt_current(r, &n);
 	strbuf_adds(sb, "{\"type\":\"instance_state\",\"data\":{"
 	    "\"instance_id\":");
-	json_write_string(sb, r->id, strlen(r->id), 0);
+	pyjson_dump_string(sb, r->id, strlen(r->id), 0);
 	strbuf_addf(sb, ",\"busy\":%s", n > 0 ? "true" : "false");
 	rt_json_real(sb, "prefill_progress", s == NULL ? NAN : s->progress);
 	strbuf_addf(sb, ",\"active_slots\":%d", n);
@@ -520,7 +520,7 @@ runtime_last_generation(const struct runtime *r, const struct timeval *after,
 			return RUNTIME_GEN_NOT_WITHIN;
 	}
 	strbuf_adds(sb, "{\"instance_id\":");
-	json_write_string(sb, r->id, strlen(r->id), 0);
+	pyjson_dump_string(sb, r->id, strlen(r->id), 0);
 	strbuf_addf(sb, ",\"slot_id\":%d", rec->slot);
 	rt_json_int(sb, "task_id", rec->task);
 	rt_json_int(sb, "prompt_tokens", rec->prompt_tokens);

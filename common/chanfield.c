@@ -1,11 +1,11 @@
 /*
  * chanfield.c: the fields of a channel message's payload, composed into a
- * growable buffer (struct chanbuf) and read back with strict length checks
- * (struct chanmsg).  Only common/proto.c calls the field functions.
+ * strbuf capped at CHAN_MAX_MSG (struct chanbuf) and read back with strict
+ * length checks (struct chanmsg).  Only common/proto.c calls the field
+ * functions.
  */
 #include <sys/types.h>
 
-#include <errno.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -14,67 +14,30 @@
 #include "be.h"
 #include "channel.h"
 
-static void	chanbuf_add(struct chanbuf *, const void *, size_t);
 static int	chanmsg_get(struct chanmsg *, void *, size_t);
 
 void
 chanbuf_init(struct chanbuf *b)
 {
-	b->data = NULL;
-	b->len = 0;
-	b->cap = 0;
-	b->failed = 0;
+	strbuf_init_max(&b->sb, CHAN_MAX_MSG);
 }
 
 void
 chanbuf_free(struct chanbuf *b)
 {
-	free(b->data);
-	chanbuf_init(b);
+	strbuf_free(&b->sb);
 }
 
 void
 chanbuf_reset(struct chanbuf *b)
 {
-	b->len = 0;
-	b->failed = 0;
-}
-
-/* failed holds the errno of the first failure so chan_send can report it. */
-static void
-chanbuf_add(struct chanbuf *b, const void *p, size_t n)
-{
-	uint8_t	*np;
-	size_t	 ncap;
-
-	if (b->failed)
-		return;
-	if (n > CHAN_MAX_MSG - b->len) {
-		b->failed = EMSGSIZE;
-		return;
-	}
-	if (b->len + n > b->cap) {
-		ncap = b->cap == 0 ? 256 : b->cap;
-		while (ncap < b->len + n)
-			ncap *= 2;
-		if (ncap > CHAN_MAX_MSG)
-			ncap = CHAN_MAX_MSG;
-		if ((np = realloc(b->data, ncap)) == NULL) {
-			b->failed = ENOMEM;
-			return;
-		}
-		b->data = np;
-		b->cap = ncap;
-	}
-	if (n > 0)
-		memcpy(b->data + b->len, p, n);
-	b->len += n;
+	strbuf_reset(&b->sb);
 }
 
 void
 chanbuf_u8(struct chanbuf *b, uint8_t v)
 {
-	chanbuf_add(b, &v, 1);
+	strbuf_add(&b->sb, &v, 1);
 }
 
 void
@@ -83,7 +46,7 @@ chanbuf_u32(struct chanbuf *b, uint32_t v)
 	uint8_t	p[4];
 
 	be32enc(p, v);
-	chanbuf_add(b, p, sizeof(p));
+	strbuf_add(&b->sb, p, sizeof(p));
 }
 
 void
@@ -93,7 +56,7 @@ chanbuf_u64(struct chanbuf *b, uint64_t v)
 
 	be32enc(p, (uint32_t)(v >> 32));
 	be32enc(p + 4, (uint32_t)v);
-	chanbuf_add(b, p, sizeof(p));
+	strbuf_add(&b->sb, p, sizeof(p));
 }
 
 void
@@ -114,13 +77,11 @@ chanbuf_f64(struct chanbuf *b, double v)
 void
 chanbuf_bytes(struct chanbuf *b, const void *p, size_t n)
 {
-	if (n > CHAN_MAX_MSG) {
-		if (!b->failed)
-			b->failed = EMSGSIZE;
-		return;
-	}
-	chanbuf_u32(b, (uint32_t)n);
-	chanbuf_add(b, p, n);
+	/* A longer one fails the buffer (EMSGSIZE) below, before its length
+	 * could be truncated to 32 bits. */
+	if (n <= CHAN_MAX_MSG)
+		chanbuf_u32(b, (uint32_t)n);
+	strbuf_add(&b->sb, p, n);
 }
 
 void

@@ -140,15 +140,15 @@ chan_send(struct chan *c, uint32_t type, uint32_t peerid, int fd,
 {
 	int	 saved;
 
-	if (b != NULL && b->failed) {
-		saved = b->failed == ENOMEM ? ENOMEM : EMSGSIZE;
+	if (b != NULL && b->sb.failed) {
+		saved = b->sb.failed == ENOMEM ? ENOMEM : EMSGSIZE;
 		if (fd != -1 && chan_valid_fd(fd))
 			close(fd);
 		errno = saved;
 		return -1;
 	}
 	return chan_compose(c, type, peerid, fd,
-	    b == NULL ? NULL : b->data, b == NULL ? 0 : b->len);
+	    b == NULL ? NULL : b->sb.data, b == NULL ? 0 : b->sb.len);
 }
 
 int

@@ -8,7 +8,8 @@
  * with SCM_RIGHTS attached to the first byte of the message; only the
  * types proto_takes_fd() names may set it.
  *
- * Payloads are built field by field (struct chanbuf) and read back with
+ * Payloads are built field by field (struct chanbuf, a strbuf capped at
+ * CHAN_MAX_MSG) and read back with
  * strict length checks (struct chanmsg); leftover bytes are an error.
  */
 #ifndef SOLAR_CHANNEL_H
@@ -19,6 +20,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "strbuf.h"
+
 #define CHAN_HDR_SIZE		16
 /* Fits the largest legal instance (2 x 256 strings of 4096 characters of up
  * to 4 bytes each, plus the rest) and a batch of log lines. */
@@ -27,12 +30,9 @@
 
 struct chan;
 
-/* A message being composed. */
+/* A message being composed: its own type so that every payload gets the cap. */
 struct chanbuf {
-	uint8_t		*data;
-	size_t		 len;
-	size_t		 cap;
-	int		 failed;	/* an append failed or overflowed */
+	struct strbuf	 sb;	/* sb.failed: ENOMEM, or EMSGSIZE past the cap */
 };
 
 /* A message received. */

@@ -1,4 +1,8 @@
-/* strbuf.c: a growable, always NUL-terminated byte string that fails once. */
+/*
+ * strbuf.c: a growable, always NUL-terminated byte string that fails once,
+ * optionally capped at a maximum size.
+ */
+#include <errno.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -14,17 +18,26 @@ static int	strbuf_grow(struct strbuf *, size_t);
 void
 strbuf_init(struct strbuf *sb)
 {
+	/* One byte stays for the NUL. */
+	strbuf_init_max(sb, SIZE_MAX - 1);
+}
+
+void
+strbuf_init_max(struct strbuf *sb, size_t max)
+{
 	sb->data = NULL;
 	sb->len = 0;
 	sb->cap = 0;
+	sb->max = max < SIZE_MAX - 1 ? max : SIZE_MAX - 1;
 	sb->failed = 0;
 }
 
+/* The maximum stays so that a freed buffer can be used again as it was. */
 void
 strbuf_free(struct strbuf *sb)
 {
 	free(sb->data);
-	strbuf_init(sb);
+	strbuf_init_max(sb, sb->max);
 }
 
 void
@@ -37,36 +50,39 @@ strbuf_reset(struct strbuf *sb)
 }
 
 /*
- * Make room for more bytes plus the NUL.  Once an allocation has failed the
- * buffer stays failed: appending after a hole would give text that looks
+ * Make room for more bytes plus the NUL.  Once an append has failed the
+ * buffer stays failed: appending after a hole would give content that looks
  * whole but is not.
  */
 static int
 strbuf_grow(struct strbuf *sb, size_t more)
 {
-	size_t	 need, cap;
+	size_t	 need, cap, limit;
 	char	*p;
 
 	if (sb->failed)
 		return -1;
-	if (more > SIZE_MAX - 1 - sb->len) {
-		sb->failed = 1;
+	if (more > sb->max - sb->len) {
+		sb->failed = EMSGSIZE;
 		return -1;
 	}
 	need = sb->len + more + 1;
 	if (need <= sb->cap)
 		return 0;
+	limit = sb->max + 1;
 	cap = sb->cap < STRBUF_MINCAP ? STRBUF_MINCAP : sb->cap;
 	while (cap < need) {
 		/* Doubling keeps appends amortised O(1). */
-		if (cap > SIZE_MAX / 2) {
-			cap = need;
+		if (cap > limit / 2) {
+			cap = limit;
 			break;
 		}
 		cap *= 2;
 	}
+	if (cap > limit)
+		cap = limit;
 	if ((p = realloc(sb->data, cap)) == NULL) {
-		sb->failed = 1;
+		sb->failed = ENOMEM;
 		return -1;
 	}
 	if (sb->data == NULL)
@@ -114,7 +130,7 @@ strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 	va_end(ap);
 	if (n < 0) {
 		sb->data[sb->len] = '\0';
-		sb->failed = 1;
+		sb->failed = errno != 0 ? errno : EOVERFLOW;
 		return;
 	}
 	if ((size_t)n >= room) {
@@ -127,7 +143,7 @@ strbuf_addf(struct strbuf *sb, const char *fmt, ...)
 		va_end(ap);
 		if (n < 0 || (size_t)n >= sb->cap - sb->len) {
 			sb->data[sb->len] = '\0';
-			sb->failed = 1;
+			sb->failed = EOVERFLOW;
 			return;
 		}
 	}
@@ -148,6 +164,6 @@ strbuf_steal(struct strbuf *sb)
 		s = strdup("");
 	else
 		s = sb->data;
-	strbuf_init(sb);
+	strbuf_init_max(sb, sb->max);
 	return s;
 }

@@ -1,4 +1,7 @@
-/* strbuf.h: a growable byte string for building answers and files. */
+/*
+ * strbuf.h: the one growable byte buffer, for text (JSON, config.json,
+ * HTTP bodies) and for channel payloads (struct chanbuf wraps one).
+ */
 #ifndef SOLAR_STRBUF_H
 #define SOLAR_STRBUF_H
 
@@ -8,11 +11,14 @@ struct strbuf {
 	char	*data;		/* always NUL-terminated when not NULL */
 	size_t	 len;
 	size_t	 cap;
-	int	 failed;	/* an allocation failed; the content is incomplete */
+	size_t	 max;		/* most bytes it may hold, NUL not counted */
+	int	 failed;	/* errno of the first failure (ENOMEM,
+				 * EMSGSIZE beyond max); content incomplete */
 };
 
-void	strbuf_init(struct strbuf *);
-void	strbuf_free(struct strbuf *);
+void	strbuf_init(struct strbuf *);		/* no maximum but memory */
+void	strbuf_init_max(struct strbuf *, size_t max);
+void	strbuf_free(struct strbuf *);		/* back to empty, max kept */
 void	strbuf_reset(struct strbuf *);		/* len 0, memory kept */
 void	strbuf_add(struct strbuf *, const void *, size_t);
 void	strbuf_adds(struct strbuf *, const char *);

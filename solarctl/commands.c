@@ -12,7 +12,7 @@
 
 #include <jansson.h>
 
-#include "json.h"
+#include "pyjson.h"
 #include "solarctl.h"
 #include "strbuf.h"
 #include "uuid.h"
@@ -49,12 +49,12 @@ api_error(struct ctl *ctl, int status, const char *body, size_t len)
 		/* 422: one entry a line, each as the server wrote it. */
 		json_array_foreach(detail, i, entry) {
 			strbuf_reset(&sb);
-			json_write_compact(&sb, entry);
+			pyjson_dump_compact(&sb, entry);
 			if (!sb.failed)
 				print_line(sb.data, NULL);
 		}
 	} else if (detail != NULL) {
-		json_write_compact(&sb, detail);
+		pyjson_dump_compact(&sb, detail);
 		if (!sb.failed)
 			print_line(sb.data, NULL);
 	} else {

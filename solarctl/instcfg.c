@@ -15,7 +15,7 @@
 #include <jansson.h>
 
 #include "instance.h"
-#include "json.h"
+#include "pyjson.h"
 #include "solarctl.h"
 #include "strbuf.h"
 
@@ -165,8 +165,8 @@ instcfg_flag(struct cfgedit *e, int flag, const char *arg, char *err,
 static json_t *
 load_file(const char *path)
 {
-	struct json_parse_error	 perr;
-	enum json_parse_result	 r;
+	struct pyjson_error	 perr;
+	enum pyjson_result	 r;
 	struct strbuf		 sb;
 	FILE			*fp;
 	json_t			*v = NULL, *cfg = NULL;
@@ -189,15 +189,15 @@ load_file(const char *path)
 		    CTL_BODY_MAX);
 	else if (sb.failed)
 		fprintf(stderr, "solarctl: out of memory\n");
-	else if ((r = json_parse(sb.data != NULL ? sb.data : "", sb.len, &v,
-	    &perr)) == JSONP_SYNTAX)
+	else if ((r = pyjson_load(sb.data != NULL ? sb.data : "", sb.len, &v,
+	    &perr)) == PYJSON_SYNTAX)
 		fprintf(stderr, "solarctl: %s:%zu:%zu: %s\n", path, perr.line,
 		    perr.column, perr.msg);
-	else if (r == JSONP_TOO_DEEP)
+	else if (r == PYJSON_TOO_DEEP)
 		fprintf(stderr, "solarctl: %s: nested too deeply\n", path);
-	else if (r == JSONP_NOT_UTF8)
+	else if (r == PYJSON_NOT_UTF8)
 		fprintf(stderr, "solarctl: %s: not UTF-8\n", path);
-	else if (r != JSONP_OK)
+	else if (r != PYJSON_OK)
 		fprintf(stderr, "solarctl: out of memory\n");
 	else if (json_is_object(json_object_get(v, "config")))
 		cfg = json_incref(json_object_get(v, "config"));
@@ -276,7 +276,7 @@ print_entry(const json_t *entry)
 	if (input != NULL && !json_is_object(input) &&
 	    (type == NULL || strcmp(type, "missing") != 0)) {
 		strbuf_adds(&sb, " (got ");
-		json_write_compact(&sb, input);
+		pyjson_dump_compact(&sb, input);
 		strbuf_addc(&sb, ')');
 	}
 	if (!sb.failed)
@@ -349,7 +349,7 @@ instcfg_body(struct cfgedit *e, const json_t *base, size_t *len, int *rc)
 		return NULL;
 	}
 	strbuf_init(&sb);
-	json_write_compact(&sb, body);
+	pyjson_dump_compact(&sb, body);
 	json_decref(body);
 	*len = sb.len;
 	if ((text = strbuf_steal(&sb)) == NULL)

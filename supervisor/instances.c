@@ -9,6 +9,7 @@
 #include <sys/queue.h>
 #include <sys/time.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -17,7 +18,7 @@
 
 #include "child.h"
 #include "inst_priv.h"
-#include "json.h"
+#include "pyjson.h"
 #include "log.h"
 #include "logring.h"
 #include "store.h"
@@ -161,15 +162,15 @@ instances_build(struct strbuf *sb, void *arg)
 	list = json_array();
 	if (root == NULL || list == NULL ||
 	    json_object_set_new(root, "instances", list) == -1) {
-		sb->failed = 1;
+		sb->failed = ENOMEM;
 		json_decref(root);
 		return;
 	}
 	TAILQ_FOREACH(si, &is->list, entry)
 		if (json_array_append_new(list, instance_to_json(&si->inst)) ==
 		    -1)
-			sb->failed = 1;
-	json_write_pretty(sb, root);
+			sb->failed = ENOMEM;
+	pyjson_dump_pretty(sb, root);
 	json_decref(root);
 }
 

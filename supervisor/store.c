@@ -19,7 +19,7 @@
 #include <event2/event.h>
 
 #include "config.h"
-#include "json.h"
+#include "pyjson.h"
 #include "log.h"
 #include "store.h"
 
@@ -88,24 +88,24 @@ static int
 store_parse(const char *path, const char *text, size_t len,
     struct instance **out, size_t *n, char *err, size_t errlen)
 {
-	struct json_parse_error	 perr;
+	struct pyjson_error	 perr;
 	json_t			*root, *list, *item;
 	struct instance		*v = NULL;
 	char			 why[512];
 	size_t			 i, j;
 
-	switch (json_parse(text, len, &root, &perr)) {
-	case JSONP_OK:
+	switch (pyjson_load(text, len, &root, &perr)) {
+	case PYJSON_OK:
 		break;
-	case JSONP_SYNTAX:
+	case PYJSON_SYNTAX:
 		snprintf(err, errlen, "%s:%zu: %s (column %zu)", path,
 		    perr.line, perr.msg, perr.column);
 		return -1;
-	case JSONP_TOO_DEEP:
+	case PYJSON_TOO_DEEP:
 		snprintf(err, errlen, "%s:%zu: nested too deeply", path,
 		    perr.line);
 		return -1;
-	case JSONP_NOT_UTF8:
+	case PYJSON_NOT_UTF8:
 		snprintf(err, errlen, "%s: not UTF-8", path);
 		return -1;
 	default:

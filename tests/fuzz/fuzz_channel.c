@@ -16,7 +16,7 @@
 #include "channel.h"
 #include "fuzz.h"
 #include "instance.h"
-#include "json.h"
+#include "pyjson.h"
 #include "log.h"
 #include "proto.h"
 #include "strbuf.h"
@@ -121,8 +121,8 @@ fc_json(json_t *j)
 	if (j == NULL)
 		return;
 	strbuf_init(&sb);
-	json_write_compact(&sb, j);
-	json_write_pretty(&sb, j);
+	pyjson_dump_compact(&sb, j);
+	pyjson_dump_pretty(&sb, j);
 	strbuf_free(&sb);
 	json_decref(j);
 }
@@ -245,16 +245,17 @@ fc_check(struct chanmsg *m, uint32_t type)
 	chanbuf_init(&b1);
 	chanbuf_init(&b2);
 	if (fc_trip(m, type, &b1) == 0) {
-		if (b1.failed)
+		if (b1.sb.failed)
 			abort();
 		memset(&m2, 0, sizeof(m2));
 		m2.fd = -1;
 		m2.type = type;
-		m2.data = b1.data;
-		m2.len = b1.len;
-		if (fc_trip(&m2, type, &b2) == -1 || b2.failed ||
-		    b2.len != b1.len ||
-		    (b1.len > 0 && memcmp(b2.data, b1.data, b1.len) != 0))
+		m2.data = (uint8_t *)b1.sb.data;
+		m2.len = b1.sb.len;
+		if (fc_trip(&m2, type, &b2) == -1 || b2.sb.failed ||
+		    b2.sb.len != b1.sb.len ||
+		    (b1.sb.len > 0 &&
+		    memcmp(b2.sb.data, b1.sb.data, b1.sb.len) != 0))
 			abort();
 	}
 	chanbuf_free(&b2);

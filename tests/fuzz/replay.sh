@@ -7,7 +7,7 @@
 # needs no clang; under --enable-sanitizers it runs with ASan and UBSan.
 set -u
 
-ALL="channel json settings routes ws runtime headscan"
+ALL="channel pyjson settings routes ws runtime headscan"
 
 SRC=${top_srcdir:-$(cd "$(dirname "$0")/../.." && pwd)}
 BUILD=${1:-${top_builddir:-.}}

@@ -12,7 +12,7 @@
 # Environment: CC (clang), FUZZ_FLAGS (more libFuzzer options).
 set -eu
 
-ALL="channel json settings routes ws runtime headscan"
+ALL="channel pyjson settings routes ws runtime headscan"
 
 usage() {
 	echo "usage: run.sh [-b builddir] [-o outdir] [seconds]" \
@@ -101,7 +101,7 @@ max_len() {
 	case $1 in
 	settings) echo 2048 ;;
 	routes) echo 4608 ;;
-	json | runtime) echo 8192 ;;
+	pyjson | runtime) echo 8192 ;;
 	*) echo 4096 ;;
 	esac
 }

@@ -150,11 +150,11 @@ static size_t
 raw_msg(uint8_t *p, uint32_t type, uint32_t peerid, uint32_t flags,
     const struct chanbuf *b)
 {
-	size_t	len = CHAN_HDR_SIZE + (b == NULL ? 0 : b->len);
+	size_t	len = CHAN_HDR_SIZE + (b == NULL ? 0 : b->sb.len);
 
 	raw_hdr(p, type, (uint32_t)len, peerid, flags);
-	if (b != NULL && b->len > 0)
-		memcpy(p + CHAN_HDR_SIZE, b->data, b->len);
+	if (b != NULL && b->sb.len > 0)
+		memcpy(p + CHAN_HDR_SIZE, b->sb.data, b->sb.len);
 	return len;
 }
 
@@ -268,8 +268,8 @@ test_wire_format(void)
 	chanbuf_bytes(&b, "xy", 2);
 	chanbuf_str(&b, NULL);
 	chanbuf_str(&b, "ab");
-	CHECK(b.failed == 0);
-	CHECK(b.len == sizeof(want) - CHAN_HDR_SIZE);
+	CHECK(b.sb.failed == 0);
+	CHECK(b.sb.len == sizeof(want) - CHAN_HDR_SIZE);
 	CHECK(chan_send(c, 7, 0x0a0b0c0d, -1, &b) == 0);
 	CHECK(chan_pending(c) == sizeof(want));
 	CHECK(chan_flush(c) == 0);
@@ -329,7 +329,7 @@ test_roundtrip(void)
 	chanbuf_str(&cb, "h\xc3\xa9llo");
 	chanbuf_bytes(&cb, "a\0b", 3);
 	chanbuf_str(&cb, big);
-	CHECK(cb.failed == 0);
+	CHECK(cb.sb.failed == 0);
 	CHECK(chan_send(a, 0xfedcba98, 0x12345678, -1, &cb) == 0);
 	chanbuf_free(&cb);
 
@@ -400,7 +400,7 @@ test_max_size(void)
 
 	chanbuf_init(&cb);
 	chanbuf_bytes(&cb, big, n);
-	CHECK(cb.failed == 0);
+	CHECK(cb.sb.failed == 0);
 	CHECK(chan_send(a, 1, 2, -1, &cb) == 0);
 	CHECK(chan_pending(a) == CHAN_MAX_MSG);
 	CHECK(transfer(a, b, &m, &err) == 1);
@@ -413,7 +413,7 @@ test_max_size(void)
 	/* One byte more than the maximum message. */
 	chanbuf_reset(&cb);
 	chanbuf_bytes(&cb, big, n + 1);
-	CHECK(cb.failed == 0);
+	CHECK(cb.sb.failed == 0);
 	errno = 0;
 	CHECK(chan_send(a, 1, 2, -1, &cb) == -1 && errno == EMSGSIZE);
 	CHECK(chan_pending(a) == 0);
@@ -429,15 +429,15 @@ test_max_size(void)
 	/* A payload that cannot even be composed. */
 	chanbuf_reset(&cb);
 	chanbuf_bytes(&cb, big, CHAN_MAX_MSG);
-	CHECK(cb.failed != 0);
+	CHECK(cb.sb.failed != 0);
 	chanbuf_u8(&cb, 1);
-	CHECK(cb.failed != 0);
+	CHECK(cb.sb.failed != 0);
 	errno = 0;
 	CHECK(chan_send(a, 1, 2, -1, &cb) == -1 && errno == EMSGSIZE);
 	chanbuf_reset(&cb);
-	CHECK(cb.failed == 0 && cb.len == 0);
+	CHECK(cb.sb.failed == 0 && cb.sb.len == 0);
 	chanbuf_u8(&cb, 1);
-	CHECK(cb.failed == 0 && cb.len == 1);
+	CHECK(cb.sb.failed == 0 && cb.sb.len == 1);
 	CHECK(chan_pending(a) == 0);
 
 	chanbuf_free(&cb);

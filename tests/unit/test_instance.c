@@ -1673,7 +1673,7 @@ to_msg(struct chanmsg *m, const struct chanbuf *b, size_t len)
 	if ((m->data = malloc(len > 0 ? len : 1)) == NULL)
 		exit(2);
 	if (len > 0)
-		memcpy(m->data, b->data, len);
+		memcpy(m->data, b->sb.data, len);
 }
 
 static int
@@ -1683,7 +1683,7 @@ decode_cfg_buf(const struct chanbuf *b)
 	struct inst_config	c;
 	int			r;
 
-	to_msg(&m, b, b->len);
+	to_msg(&m, b, b->sb.len);
 	r = proto_create_decode(&m, &c);
 	if (r == 0)
 		r = chanmsg_end(&m);
@@ -1699,7 +1699,7 @@ decode_inst_buf(const struct chanbuf *b)
 	struct instance	in;
 	int		r;
 
-	to_msg(&m, b, b->len);
+	to_msg(&m, b, b->sb.len);
 	r = proto_instance_decode(&m, &in);
 	instance_free(&in);
 	chanmsg_clear(&m);
@@ -1717,8 +1717,8 @@ test_channel_roundtrip(void)
 	full_instance(&in);
 	chanbuf_init(&b);
 	proto_instance_encode(&b, &in);
-	CHECK(!b.failed);
-	to_msg(&m, &b, b.len);
+	CHECK(!b.sb.failed);
+	to_msg(&m, &b, b.sb.len);
 	CHECK(proto_instance_decode(&m, &out) == 0);
 	CHECK(chanmsg_end(&m) == 0);
 	CHECK(same_instance(&in, &out));
@@ -1734,7 +1734,7 @@ test_channel_roundtrip(void)
 	in.started_at[0] = '\0';
 	chanbuf_reset(&b);
 	proto_instance_encode(&b, &in);
-	to_msg(&m, &b, b.len);
+	to_msg(&m, &b, b.sb.len);
 	CHECK(proto_instance_decode(&m, &out) == 0 && chanmsg_end(&m) == 0);
 	CHECK(same_instance(&in, &out) && out.error_message == NULL &&
 	    out.config.chat_template_file == NULL);
@@ -1749,7 +1749,7 @@ test_channel_roundtrip(void)
 	c.host = strdup("0.0.0.0");
 	chanbuf_reset(&b);
 	proto_create_encode(&b, &c);
-	to_msg(&m, &b, b.len);
+	to_msg(&m, &b, b.sb.len);
 	CHECK(proto_create_decode(&m, &d) == 0 && chanmsg_end(&m) == 0);
 	CHECK(same_config(&c, &d) && d.extra_args == NULL && d.env == NULL);
 	chanmsg_clear(&m);
@@ -1771,7 +1771,7 @@ test_channel_truncated(void)
 	full_instance(&in);
 	chanbuf_init(&b);
 	proto_instance_encode(&b, &in);
-	for (len = 0; len < b.len; len++) {
+	for (len = 0; len < b.sb.len; len++) {
 		to_msg(&m, &b, len);
 		if (proto_instance_decode(&m, &out) == 0)
 			fails++;
@@ -1786,7 +1786,7 @@ test_channel_truncated(void)
 
 	chanbuf_reset(&b);
 	proto_create_encode(&b, &in.config);
-	for (len = 0; len < b.len; len++) {
+	for (len = 0; len < b.sb.len; len++) {
 		to_msg(&m, &b, len);
 		if (proto_create_decode(&m, &c) == 0 || c.model != NULL ||
 		    c.n_extra_args != 0 || c.n_env != 0)
@@ -1899,7 +1899,7 @@ test_channel_malformed(void)
 	chanbuf_u32(&b, 0);
 	chanbuf_u32(&b, 0);
 	CHECK(decode_cfg_buf(&b) == -1);
-	b.data[b.len - 9] = 1;
+	b.sb.data[b.sb.len - 9] = 1;
 	CHECK(decode_cfg_buf(&b) == 0);
 
 	/* The instance's own fields. */

@@ -10,7 +10,7 @@
 #define GIB	((uint64_t)1024 * 1024 * 1024)
 
 static void	json_is(uint64_t, uint64_t, int, const char *);
-static void	test_json(void);
+static void	test_pyjson(void);
 
 static void
 json_is(uint64_t used, uint64_t total, int vram, const char *want)
@@ -28,7 +28,7 @@ json_is(uint64_t used, uint64_t total, int vram, const char *want)
 }
 
 static void
-test_json(void)
+test_pyjson(void)
 {
 	struct msg_memory	 m;
 	char			 small[10];
@@ -72,6 +72,6 @@ test_json(void)
 int
 main(void)
 {
-	test_json();
+	test_pyjson();
 	T_DONE();
 }

@@ -40,7 +40,7 @@ to_msg(struct chanmsg *m, uint32_t type, const struct chanbuf *b, size_t len)
 	if ((m->data = malloc(len > 0 ? len : 1)) == NULL)
 		exit(2);
 	if (len > 0)
-		memcpy(m->data, b->data, len);
+		memcpy(m->data, b->sb.data, len);
 }
 
 /* m through the decoder of its type, what came out freed: 0 or -1. */
@@ -133,11 +133,11 @@ check_bounds(uint32_t type, const struct chanbuf *b)
 	size_t		 len;
 	int		 bad = 0;
 
-	CHECK(!b->failed);
-	to_msg(&m, type, b, b->len);
+	CHECK(!b->sb.failed);
+	to_msg(&m, type, b, b->sb.len);
 	CHECK(decode_as(&m) == 0);
 	chanmsg_clear(&m);
-	for (len = 0; len < b->len; len++) {
+	for (len = 0; len < b->sb.len; len++) {
 		to_msg(&m, type, b, len);
 		if (decode_as(&m) != -1)
 			bad++;
@@ -150,11 +150,11 @@ check_bounds(uint32_t type, const struct chanbuf *b)
 	memset(&m, 0, sizeof(m));
 	m.type = type;
 	m.fd = -1;
-	m.len = b->len + 1;
+	m.len = b->sb.len + 1;
 	if ((m.data = calloc(1, m.len)) == NULL)
 		exit(2);
-	if (b->len > 0)
-		memcpy(m.data, b->data, b->len);
+	if (b->sb.len > 0)
+		memcpy(m.data, b->sb.data, b->sb.len);
 	CHECK(decode_as(&m) == -1);
 	chanmsg_clear(&m);
 }
@@ -263,7 +263,7 @@ test_hello(void)
 	h.ws_max_queued_mb = 64;
 	chanbuf_init(&b);
 	proto_hello_encode(&b, &h);
-	to_msg(&m, MSG_HELLO, &b, b.len);
+	to_msg(&m, MSG_HELLO, &b, b.sb.len);
 	CHECK(proto_hello_decode(&m, &out) == 0);
 	CHECK_STR(out.api_key, "secret");
 	CHECK(out.version == PROTO_VERSION && out.log_buffer_size == 1000 &&
@@ -280,7 +280,7 @@ test_hello(void)
 	h.version = PROTO_VERSION + 1;
 	chanbuf_reset(&b);
 	proto_hello_encode(&b, &h);
-	to_msg(&m, MSG_HELLO, &b, b.len);
+	to_msg(&m, MSG_HELLO, &b, b.sb.len);
 	CHECK(proto_hello_decode(&m, &out) == -1 &&
 	    out.version == PROTO_VERSION + 1 && out.api_key == NULL);
 	chanmsg_clear(&m);
@@ -289,7 +289,7 @@ test_hello(void)
 	h.http_timeout_s = 0;
 	chanbuf_reset(&b);
 	proto_hello_encode(&b, &h);
-	to_msg(&m, MSG_HELLO, &b, b.len);
+	to_msg(&m, MSG_HELLO, &b, b.sb.len);
 	CHECK(decode_as(&m) == -1);
 	chanmsg_clear(&m);
 	chanbuf_free(&b);
@@ -305,7 +305,7 @@ test_instance(void)
 	sample_instance(&in);
 	chanbuf_init(&b);
 	proto_instance_encode(&b, &in);
-	to_msg(&m, MSG_INSTANCE, &b, b.len);
+	to_msg(&m, MSG_INSTANCE, &b, b.sb.len);
 	CHECK(proto_instance_decode(&m, &out) == 0);
 	CHECK(same_instance(&in, &out));
 	instance_free(&out);
@@ -315,7 +315,7 @@ test_instance(void)
 	in.status = (enum inst_status)(INST_FAILED + 1);
 	chanbuf_reset(&b);
 	proto_instance_encode(&b, &in);
-	to_msg(&m, MSG_INSTANCE, &b, b.len);
+	to_msg(&m, MSG_INSTANCE, &b, b.sb.len);
 	CHECK(decode_as(&m) == -1);
 	chanmsg_clear(&m);
 	instance_free(&in);
@@ -335,7 +335,7 @@ test_id(void)
 
 	chanbuf_init(&b);
 	proto_id_encode(&b, UUID1);
-	to_msg(&m, MSG_DELETE, &b, b.len);
+	to_msg(&m, MSG_DELETE, &b, b.sb.len);
 	CHECK(proto_id_decode(&m, &id) == 0);
 	CHECK_STR(id.id, UUID1);
 	proto_id_free(&id);
@@ -344,7 +344,7 @@ test_id(void)
 		check_bounds(types[i], &b);
 	chanbuf_reset(&b);
 	proto_id_encode(&b, NULL);
-	to_msg(&m, MSG_STOP, &b, b.len);
+	to_msg(&m, MSG_STOP, &b, b.sb.len);
 	CHECK(decode_as(&m) == -1);
 	chanmsg_clear(&m);
 	chanbuf_free(&b);
@@ -379,7 +379,7 @@ test_log_lines(void)
 		chanbuf_init(&b);
 		proto_log_lines_encode(&b, &ll, history);
 		to_msg(&m, history ? MSG_LOG_HISTORY : MSG_LOG_LINES, &b,
-		    b.len);
+		    b.sb.len);
 		CHECK(proto_log_lines_decode(&m, &out, history) == 0);
 		CHECK_STR(out.id, UUID1);
 		CHECK(out.first == 41 && out.n == 3 &&
@@ -406,7 +406,7 @@ test_log_lines(void)
 	chanbuf_str(&b, UUID1);
 	chanbuf_u64(&b, 0);
 	chanbuf_u32(&b, UINT32_MAX);
-	to_msg(&m, MSG_LOG_LINES, &b, b.len);
+	to_msg(&m, MSG_LOG_LINES, &b, b.sb.len);
 	CHECK(decode_as(&m) == -1);
 	chanmsg_clear(&m);
 	chanbuf_reset(&b);
@@ -415,7 +415,7 @@ test_log_lines(void)
 	chanbuf_u32(&b, 1);
 	chanbuf_str(&b, "0123456789012345678901234567890123456789");
 	chanbuf_bytes(&b, "x", 1);
-	to_msg(&m, MSG_LOG_LINES, &b, b.len);
+	to_msg(&m, MSG_LOG_LINES, &b, b.sb.len);
 	CHECK(decode_as(&m) == -1);
 	chanmsg_clear(&m);
 	chanbuf_free(&b);
@@ -434,7 +434,7 @@ test_memory(void)
 	mm.total = 24ULL << 30;
 	chanbuf_init(&b);
 	proto_memory_encode(&b, &mm);
-	to_msg(&m, MSG_MEMORY, &b, b.len);
+	to_msg(&m, MSG_MEMORY, &b, b.sb.len);
 	CHECK(proto_memory_decode(&m, &out) == 0);
 	CHECK(out.ok == 1 && out.vram == 1 && out.used == mm.used &&
 	    out.total == mm.total);
@@ -445,7 +445,7 @@ test_memory(void)
 	mm.ok = 0;
 	chanbuf_reset(&b);
 	proto_memory_encode(&b, &mm);
-	to_msg(&m, MSG_MEMORY, &b, b.len);
+	to_msg(&m, MSG_MEMORY, &b, b.sb.len);
 	CHECK(proto_memory_decode(&m, &out) == 0);
 	CHECK(out.ok == 0 && out.vram == 0 && out.used == 0 &&
 	    out.total == 0);
@@ -456,7 +456,7 @@ test_memory(void)
 	chanbuf_u8(&b, 0);
 	chanbuf_u64(&b, 5);
 	chanbuf_u64(&b, 0);
-	to_msg(&m, MSG_MEMORY, &b, b.len);
+	to_msg(&m, MSG_MEMORY, &b, b.sb.len);
 	CHECK(decode_as(&m) == -1);
 	chanmsg_clear(&m);
 	chanbuf_free(&b);
@@ -476,7 +476,7 @@ test_reply(void)
 	r.inst = &in;
 	chanbuf_init(&b);
 	proto_reply_encode(&b, &r);
-	to_msg(&m, MSG_REPLY, &b, b.len);
+	to_msg(&m, MSG_REPLY, &b, b.sb.len);
 	CHECK(proto_reply_decode(&m, &out) == 0);
 	CHECK(out.outcome == REPLY_OK && out.message == NULL &&
 	    out.inst != NULL && same_instance(out.inst, &in) &&
@@ -493,7 +493,7 @@ test_reply(void)
 	r.input = (char *)"/etc/passwd";
 	chanbuf_reset(&b);
 	proto_reply_encode(&b, &r);
-	to_msg(&m, MSG_REPLY, &b, b.len);
+	to_msg(&m, MSG_REPLY, &b, b.sb.len);
 	CHECK(proto_reply_decode(&m, &out) == 0);
 	CHECK(out.outcome == REPLY_INVALID && out.inst == NULL);
 	CHECK_STR(out.message, "outside MODEL_DIRS");
@@ -507,7 +507,7 @@ test_reply(void)
 	r.outcome = REPLY_PORT_CONFLICT + 1;
 	chanbuf_reset(&b);
 	proto_reply_encode(&b, &r);
-	to_msg(&m, MSG_REPLY, &b, b.len);
+	to_msg(&m, MSG_REPLY, &b, b.sb.len);
 	CHECK(decode_as(&m) == -1);
 	chanmsg_clear(&m);
 	instance_free(&in);
@@ -523,7 +523,7 @@ test_asset(void)
 
 	chanbuf_init(&b);
 	proto_asset_encode(&b, "swagger-ui.css", "body{}", 6);
-	to_msg(&m, MSG_ASSET, &b, b.len);
+	to_msg(&m, MSG_ASSET, &b, b.sb.len);
 	CHECK(proto_asset_decode(&m, &a) == 0);
 	CHECK_STR(a.name, "swagger-ui.css");
 	CHECK(a.len == 6 && memcmp(a.data, "body{}", 6) == 0);
@@ -554,7 +554,7 @@ test_log(void)
 	lg.message = (char *)"cannot do it";
 	chanbuf_init(&b);
 	proto_log_encode(&b, &lg);
-	to_msg(&m, MSG_LOG, &b, b.len);
+	to_msg(&m, MSG_LOG, &b, b.sb.len);
 	CHECK(proto_log_decode(&m, &out) == 0);
 	CHECK(out.priority == LOG_WARNING);
 	CHECK_STR(out.message, "cannot do it");
@@ -565,7 +565,7 @@ test_log(void)
 	lg.priority = LOG_DEBUG + 1;
 	chanbuf_reset(&b);
 	proto_log_encode(&b, &lg);
-	to_msg(&m, MSG_LOG, &b, b.len);
+	to_msg(&m, MSG_LOG, &b, b.sb.len);
 	CHECK(decode_as(&m) == -1);
 	chanmsg_clear(&m);
 	chanbuf_free(&b);
@@ -582,7 +582,7 @@ test_create_update(void)
 	sample_config(&c);
 	chanbuf_init(&b);
 	proto_create_encode(&b, &c);
-	to_msg(&m, MSG_CREATE, &b, b.len);
+	to_msg(&m, MSG_CREATE, &b, b.sb.len);
 	CHECK(proto_create_decode(&m, &out) == 0);
 	CHECK(same_config(&c, &out));
 	inst_config_free(&out);
@@ -591,7 +591,7 @@ test_create_update(void)
 
 	chanbuf_reset(&b);
 	proto_update_encode(&b, UUID1, &c);
-	to_msg(&m, MSG_UPDATE, &b, b.len);
+	to_msg(&m, MSG_UPDATE, &b, b.sb.len);
 	CHECK(proto_update_decode(&m, &up) == 0);
 	CHECK_STR(up.id, UUID1);
 	CHECK(same_config(&c, &up.config));
@@ -613,7 +613,7 @@ test_history(void)
 	h.since = 1234567890123ULL;
 	chanbuf_init(&b);
 	proto_history_encode(&b, &h);
-	to_msg(&m, MSG_HISTORY, &b, b.len);
+	to_msg(&m, MSG_HISTORY, &b, b.sb.len);
 	CHECK(proto_history_decode(&m, &out) == 0);
 	CHECK_STR(out.id, UUID1);
 	CHECK(out.since == h.since);

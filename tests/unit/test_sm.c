@@ -254,8 +254,8 @@ apidproc_send(struct apidproc *ap, uint32_t type, uint32_t peerid,
 	if (type != MSG_REPLY)
 		return 0;
 	memset(&m, 0, sizeof(m));
-	m.data = b->data;
-	m.len = b->len;
+	m.data = (uint8_t *)b->sb.data;
+	m.len = b->sb.len;
 	m.fd = -1;
 	n_replies++;
 	reply_peer = peerid;

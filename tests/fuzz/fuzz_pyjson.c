@@ -1,4 +1,4 @@
-/* fuzz_json.c: bodies and config.json through parser, validator, writers. */
+/* fuzz_pyjson.c: bodies and config.json through parser, validator, writers. */
 #include <sys/types.h>
 
 #include <stdint.h>
@@ -9,7 +9,7 @@
 
 #include "fuzz.h"
 #include "instance.h"
-#include "json.h"
+#include "pyjson.h"
 #include "log.h"
 #include "strbuf.h"
 
@@ -70,26 +70,26 @@ fj_equal(const json_t *a, const json_t *b)
 static void
 fj_stable(const json_t *v, int pretty)
 {
-	struct json_parse_error	 err;
+	struct pyjson_error	 err;
 	struct strbuf		 a, b;
 	json_t			*back;
 
 	strbuf_init(&a);
 	strbuf_init(&b);
 	if (pretty)
-		json_write_pretty(&a, v);
+		pyjson_dump_pretty(&a, v);
 	else
-		json_write_compact(&a, v);
+		pyjson_dump_compact(&a, v);
 	if (a.failed)
 		goto done;
-	if (json_parse(a.data, a.len, &back, &err) != JSONP_OK)
+	if (pyjson_load(a.data, a.len, &back, &err) != PYJSON_OK)
 		abort();
 	if (!fj_equal(back, v))
 		abort();
 	if (pretty)
-		json_write_pretty(&b, back);
+		pyjson_dump_pretty(&b, back);
 	else
-		json_write_compact(&b, back);
+		pyjson_dump_compact(&b, back);
 	if (!b.failed && (b.len != a.len || memcmp(a.data, b.data, a.len) != 0))
 		abort();
 	json_decref(back);
@@ -116,7 +116,7 @@ fj_request(const json_t *body, int allow_extra)
 			    json_array_size(detail) == 0)
 				abort();
 			strbuf_init(&sb);
-			json_write_compact(&sb, detail);
+			pyjson_dump_compact(&sb, detail);
 			strbuf_free(&sb);
 			json_decref(detail);
 		}
@@ -173,7 +173,7 @@ fj_store(const json_t *root)
 		}
 		if ((j = instance_to_json(&in)) != NULL) {
 			strbuf_init(&sb);
-			json_write_pretty(&sb, j);
+			pyjson_dump_pretty(&sb, j);
 			strbuf_free(&sb);
 			json_decref(j);
 		}
@@ -185,7 +185,7 @@ int
 LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static int		 init;
-	struct json_parse_error	 err;
+	struct pyjson_error	 err;
 	json_t			*v;
 
 	if (!init) {
@@ -197,10 +197,10 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		fj_request(NULL, 1);
 		return 0;
 	}
-	switch (json_parse((const char *)data, size, &v, &err)) {
-	case JSONP_OK:
+	switch (pyjson_load((const char *)data, size, &v, &err)) {
+	case PYJSON_OK:
 		break;
-	case JSONP_SYNTAX:
+	case PYJSON_SYNTAX:
 		if (err.line < 1 || err.column < 1 || err.pos > size ||
 		    memchr(err.msg, '\0', sizeof(err.msg)) == NULL ||
 		    err.msg[0] == '\0')

@@ -1,4 +1,4 @@
-/* json.c: JSON read and written the way Python's json module does it. */
+/* pyjson.c: JSON read and written the way Python's json module does it. */
 #include <limits.h>
 #include <locale.h>
 #include <math.h>
@@ -10,7 +10,7 @@
 #include <jansson.h>
 
 #include "fmt.h"
-#include "json.h"
+#include "pyjson.h"
 #include "strbuf.h"
 #include "utf8.h"
 
@@ -25,7 +25,7 @@ struct jp {
 	size_t			 len;
 	size_t			 pos;
 	struct strbuf		 str;	/* for strings with escapes */
-	enum json_parse_result	 rc;
+	enum pyjson_result	 rc;
 	size_t			 errpos;
 	const char		*msg;
 };
@@ -48,7 +48,7 @@ static void	jw_indent(struct strbuf *, int);
 static int
 jp_fail(struct jp *jp, size_t pos, const char *msg)
 {
-	jp->rc = JSONP_SYNTAX;
+	jp->rc = PYJSON_SYNTAX;
 	jp->errpos = pos;
 	jp->msg = msg;
 	return -1;
@@ -57,7 +57,7 @@ jp_fail(struct jp *jp, size_t pos, const char *msg)
 static int
 jp_nomem(struct jp *jp)
 {
-	jp->rc = JSONP_NOMEM;
+	jp->rc = PYJSON_NOMEM;
 	jp->errpos = jp->pos;
 	jp->msg = "out of memory";
 	return -1;
@@ -383,8 +383,8 @@ jp_array(struct jp *jp, int depth, json_t **out)
 {
 	json_t	*a, *v;
 
-	if (depth > JSON_MAX_DEPTH) {
-		jp->rc = JSONP_TOO_DEEP;
+	if (depth > PYJSON_MAX_DEPTH) {
+		jp->rc = PYJSON_TOO_DEEP;
 		jp->errpos = jp->pos;
 		jp->msg = "Too deeply nested";
 		return -1;
@@ -431,8 +431,8 @@ jp_object(struct jp *jp, int depth, json_t **out)
 	const char	*key;
 	size_t		 keylen;
 
-	if (depth > JSON_MAX_DEPTH) {
-		jp->rc = JSONP_TOO_DEEP;
+	if (depth > PYJSON_MAX_DEPTH) {
+		jp->rc = PYJSON_TOO_DEEP;
 		jp->errpos = jp->pos;
 		jp->msg = "Too deeply nested";
 		return -1;
@@ -490,9 +490,9 @@ fail:
 	return -1;
 }
 
-enum json_parse_result
-json_parse(const char *text, size_t len, json_t **out,
-    struct json_parse_error *err)
+enum pyjson_result
+pyjson_load(const char *text, size_t len, json_t **out,
+    struct pyjson_error *err)
 {
 	struct jp	 jp;
 	json_t		*v = NULL;
@@ -507,11 +507,11 @@ json_parse(const char *text, size_t len, json_t **out,
 	memset(&jp, 0, sizeof(jp));
 	jp.s = (const unsigned char *)text;
 	jp.len = len;
-	jp.rc = JSONP_OK;
+	jp.rc = PYJSON_OK;
 	strbuf_init(&jp.str);
 	/* Python decodes the whole body before it parses any of it. */
 	if ((bad = utf8_check(jp.s, len)) != len) {
-		jp.rc = JSONP_NOT_UTF8;
+		jp.rc = PYJSON_NOT_UTF8;
 		jp.errpos = bad;
 		jp.msg = "Invalid UTF-8";
 	} else if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
@@ -529,9 +529,9 @@ json_parse(const char *text, size_t len, json_t **out,
 		}
 	}
 	strbuf_free(&jp.str);
-	if (jp.rc == JSONP_OK) {
+	if (jp.rc == PYJSON_OK) {
 		*out = v;
-		return JSONP_OK;
+		return PYJSON_OK;
 	}
 	if (err != NULL) {
 		/* Python counts characters: skip UTF-8 continuation bytes. */
@@ -553,7 +553,7 @@ json_parse(const char *text, size_t len, json_t **out,
 }
 
 void
-json_write_real(struct strbuf *sb, double d)
+pyjson_dump_real(struct strbuf *sb, double d)
 {
 	char	buf[FMT_DOUBLE_LEN];
 	int	n;
@@ -575,7 +575,7 @@ json_write_real(struct strbuf *sb, double d)
  * everything outside ' '..'~' as \uXXXX, a surrogate pair above U+FFFF.
  */
 void
-json_write_string(struct strbuf *sb, const char *str, size_t len, int ascii)
+pyjson_dump_string(struct strbuf *sb, const char *str, size_t len, int ascii)
 {
 	static const char	 hex[] = "0123456789abcdef";
 	const unsigned char	*s = (const unsigned char *)str;
@@ -692,7 +692,7 @@ jw_value(struct strbuf *sb, const json_t *v, int pretty, int level)
 			first = 0;
 			if (pretty)
 				jw_indent(sb, level + 1);
-			json_write_string(sb, key, keylen, pretty);
+			pyjson_dump_string(sb, key, keylen, pretty);
 			if (pretty)
 				strbuf_add(sb, ": ", 2);
 			else
@@ -721,7 +721,7 @@ jw_value(struct strbuf *sb, const json_t *v, int pretty, int level)
 		strbuf_addc(sb, ']');
 		break;
 	case JSON_STRING:
-		json_write_string(sb, json_string_value(v),
+		pyjson_dump_string(sb, json_string_value(v),
 		    json_string_length(v), pretty);
 		break;
 	case JSON_INTEGER:
@@ -729,7 +729,7 @@ jw_value(struct strbuf *sb, const json_t *v, int pretty, int level)
 		    json_integer_value(v));
 		break;
 	case JSON_REAL:
-		json_write_real(sb, json_real_value(v));
+		pyjson_dump_real(sb, json_real_value(v));
 		break;
 	case JSON_TRUE:
 		strbuf_add(sb, "true", 4);
@@ -744,13 +744,13 @@ jw_value(struct strbuf *sb, const json_t *v, int pretty, int level)
 }
 
 void
-json_write_compact(struct strbuf *sb, const json_t *v)
+pyjson_dump_compact(struct strbuf *sb, const json_t *v)
 {
 	jw_value(sb, v, 0, 0);
 }
 
 void
-json_write_pretty(struct strbuf *sb, const json_t *v)
+pyjson_dump_pretty(struct strbuf *sb, const json_t *v)
 {
 	jw_value(sb, v, 1, 0);
 }
