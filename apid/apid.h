@@ -7,8 +7,7 @@
 #include "proto.h"
 
 struct cache;
-struct chan;
-struct event;
+struct chanev;
 struct event_base;
 struct evhttp;
 struct sup_handlers;
@@ -16,9 +15,7 @@ struct sup_handlers;
 struct apid {
 	struct event_base	*base;
 	struct evhttp		*http;
-	struct chan		*chan;
-	struct event		*ev_read;
-	struct event		*ev_write;
+	struct chanev		*sup;		/* the channel to the supervisor */
 	const struct sup_handlers *handlers;	/* what sup.c reads goes there */
 	struct cache		*cache;
 	char			*api_key;

@@ -4,24 +4,31 @@
  * what comes down is read and handed, message by message, to the handler
  * main.c names; a broken or malformed channel ends apid.
  */
-#include <sys/types.h>
-
-#include <errno.h>
-#include <string.h>
+#include <stdint.h>
 
 #include <event2/event.h>
 
 #include "apid.h"
+#include "chanev.h"
 #include "channel.h"
 #include "log.h"
 #include "proto.h"
 #include "sup.h"
 
-static void	sup_flush(struct apid *);
+static int
+sup_on_message(void *arg, struct chanmsg *m)
+{
+	struct apid	*a = arg;
+
+	return a->handlers->message(a, m);
+}
 
 static void
-sup_fail(struct apid *a, const char *why)
+sup_on_failed(void *arg, enum chanev_why kind, const char *why)
 {
+	struct apid	*a = arg;
+
+	(void)kind;
 	if (a->handlers->lost != NULL)
 		a->handlers->lost(a);
 	log_set_sink(NULL, NULL);
@@ -29,20 +36,26 @@ sup_fail(struct apid *a, const char *why)
 	event_base_loopbreak(a->base);
 }
 
+static const struct chanev_ops sup_ops = {
+	sup_on_message,
+	sup_on_failed,
+	NULL
+};
+
 int
 sup_send(struct apid *a, uint32_t type, uint32_t peerid,
     const struct chanbuf *b)
 {
-	if (chan_send(a->chan, type, peerid, -1, b) == -1)
+	if (chanev_queue(a->sup, type, peerid, -1, b) == -1)
 		return -1;
 	/*
 	 * A log line may be written from anywhere, from a failing flush
 	 * too: it waits for the write event instead of being written now.
 	 */
 	if (type != MSG_LOG)
-		sup_flush(a);
-	else if (a->ev_write != NULL)
-		event_add(a->ev_write, NULL);
+		(void)chanev_flush(a->sup);
+	else
+		chanev_want_write(a->sup);
 	return 0;
 }
 
@@ -67,77 +80,18 @@ sup_log_start(struct apid *a)
 	log_set_sink(sup_log_sink, a);
 }
 
-static void
-sup_on_read(evutil_socket_t fd, short what, void *arg)
-{
-	struct apid	*a = arg;
-	struct chanmsg	 m;
-	const char	*why;
-	ssize_t		 n;
-	int		 r;
-
-	(void)fd;
-	(void)what;
-	n = chan_read(a->chan);
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n == 0) {
-		sup_fail(a, "closed");
-		return;
-	}
-	if (n == -1) {
-		sup_fail(a, strerror(errno));
-		return;
-	}
-	while ((r = chan_get(a->chan, &m, &why)) == 1) {
-		if (a->handlers->message(a, &m) == -1) {
-			chanmsg_clear(&m);
-			sup_fail(a, "malformed message");
-			return;
-		}
-		chanmsg_clear(&m);
-	}
-	if (r == -1)
-		sup_fail(a, why);
-}
-
-static void
-sup_flush(struct apid *a)
-{
-	if (chan_flush(a->chan) == -1) {
-		sup_fail(a, strerror(errno));
-		return;
-	}
-	if (chan_pending(a->chan) > 0)
-		event_add(a->ev_write, NULL);
-}
-
-static void
-sup_on_write(evutil_socket_t fd, short what, void *arg)
-{
-	(void)fd;
-	(void)what;
-	sup_flush(arg);
-}
-
 void
 sup_last_words(struct apid *a)
 {
-	if (a->chan != NULL)
-		(void)chan_flush(a->chan);
+	if (a->sup != NULL)
+		chanev_last_words(a->sup);
 }
 
 int
 sup_setup(struct apid *a, int fd, const struct sup_handlers *h)
 {
 	a->handlers = h;
-	if ((a->chan = chan_new(fd)) == NULL)
-		return -1;
-	a->ev_read = event_new(a->base, fd, EV_READ | EV_PERSIST, sup_on_read,
-	    a);
-	a->ev_write = event_new(a->base, fd, EV_WRITE, sup_on_write, a);
-	if (a->ev_read == NULL || a->ev_write == NULL ||
-	    event_add(a->ev_read, NULL) == -1)
+	if ((a->sup = chanev_new(a->base, fd, &sup_ops, a)) == NULL)
 		return -1;
 	return 0;
 }
@@ -148,12 +102,6 @@ sup_teardown(struct apid *a)
 	log_set_sink(NULL, NULL);
 	/* Last words (log lines) go out if the socket takes them. */
 	sup_last_words(a);
-	if (a->chan != NULL)
-		chan_free(a->chan);
-	if (a->ev_read != NULL)
-		event_free(a->ev_read);
-	if (a->ev_write != NULL)
-		event_free(a->ev_write);
-	a->chan = NULL;
-	a->ev_read = a->ev_write = NULL;
+	chanev_free(a->sup);
+	a->sup = NULL;
 }

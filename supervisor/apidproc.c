@@ -20,6 +20,7 @@
 
 #include <event2/event.h>
 
+#include "chanev.h"
 #include "channel.h"
 #include "instances.h"
 #include "log.h"
@@ -36,9 +37,7 @@
 struct apidproc {
 	struct sup	*sup;
 	pid_t		 pid;
-	struct chan	*chan;
-	struct event	*ev_read;
-	struct event	*ev_write;
+	struct chanev	*chan;
 	struct event	*ev_restart;
 	struct timespec	 started;
 	int		 failures;	/* deaths in a row, each soon after start */
@@ -52,13 +51,7 @@ static void	apidproc_schedule(struct apidproc *);
 static void
 apidproc_close_chan(struct apidproc *ap)
 {
-	if (ap->ev_read != NULL)
-		event_free(ap->ev_read);
-	if (ap->ev_write != NULL)
-		event_free(ap->ev_write);
-	ap->ev_read = ap->ev_write = NULL;
-	if (ap->chan != NULL)
-		chan_free(ap->chan);
+	chanev_free(ap->chan);
 	ap->chan = NULL;
 	ap->ready = 0;
 }
@@ -74,33 +67,32 @@ apidproc_drop(struct apidproc *ap, const char *why)
 }
 
 static void
-apidproc_want_write(struct apidproc *ap)
+apidproc_on_failed(void *arg, enum chanev_why kind, const char *why)
 {
-	if (ap->chan != NULL && chan_pending(ap->chan) > 0)
-		event_add(ap->ev_write, NULL);
-}
+	struct apidproc	*ap = arg;
 
-static void
-apidproc_flush(struct apidproc *ap)
-{
-	if (chan_flush(ap->chan) == -1) {
-		apidproc_drop(ap, strerror(errno));
-		return;
+	switch (kind) {
+	case CHANEV_READ:
+		log_warnx("API process channel: %s", why);
+		/* FALLTHROUGH */
+	case CHANEV_EOF:
+		/* It exited, or will once its end closes: the reaper
+		 * restarts it. */
+		apidproc_close_chan(ap);
+		break;
+	default:
+		apidproc_drop(ap, why);
+		break;
 	}
-	apidproc_want_write(ap);
 }
 
 /* The channel drained: lines held back for lack of room may go now. */
 static void
-apidproc_on_write(evutil_socket_t fd, short what, void *arg)
+apidproc_on_drained(void *arg)
 {
 	struct apidproc	*ap = arg;
 
-	(void)fd;
-	(void)what;
-	apidproc_flush(ap);
-	if (ap->chan != NULL && chan_pending(ap->chan) == 0)
-		instances_ship(ap->sup->instances);
+	instances_ship(ap->sup->instances);
 }
 
 static void
@@ -131,8 +123,9 @@ relay_log(int prio, const char *text)
  * what a decoded message owns only where they say so.
  */
 static int
-apidproc_dispatch(struct apidproc *ap, struct chanmsg *m)
+apidproc_dispatch(void *arg, struct chanmsg *m)
 {
+	struct apidproc		*ap = arg;
 	struct instances	*is = ap->sup->instances;
 	struct msg_log		 lg;
 	struct msg_update	 up;
@@ -191,38 +184,11 @@ apidproc_dispatch(struct apidproc *ap, struct chanmsg *m)
 	}
 }
 
-static void
-apidproc_on_read(evutil_socket_t fd, short what, void *arg)
-{
-	struct apidproc	*ap = arg;
-	struct chanmsg	 m;
-	const char	*why;
-	ssize_t		 n;
-	int		 r;
-
-	(void)fd;
-	(void)what;
-	n = chan_read(ap->chan);
-	if (n == -1 && (errno == EAGAIN || errno == EINTR))
-		return;
-	if (n == -1 || n == 0) {
-		/* It exited or the stream broke; the reaper restarts it. */
-		if (n == -1)
-			log_warn("API process channel");
-		apidproc_close_chan(ap);
-		return;
-	}
-	while ((r = chan_get(ap->chan, &m, &why)) == 1) {
-		if (apidproc_dispatch(ap, &m) == -1) {
-			chanmsg_clear(&m);
-			apidproc_drop(ap, "malformed message");
-			return;
-		}
-		chanmsg_clear(&m);
-	}
-	if (r == -1)
-		apidproc_drop(ap, why);
-}
+static const struct chanev_ops apidproc_ops = {
+	apidproc_dispatch,
+	apidproc_on_failed,
+	apidproc_on_drained
+};
 
 /* In the child, once its descriptors are in place (async-signal-safe). */
 static int
@@ -302,7 +268,7 @@ apidproc_hello(struct apidproc *ap)
 	chanbuf_init(&b);
 	proto_hello_encode(&b, &h);
 	/* The channel owns lfd from here, even when sending fails. */
-	rc = chan_send(ap->chan, MSG_HELLO, 0, lfd, &b);
+	rc = chanev_queue(ap->chan, MSG_HELLO, 0, lfd, &b);
 	chanbuf_free(&b);
 	return rc;
 }
@@ -325,15 +291,9 @@ apidproc_start(struct apidproc *ap)
 	close(sv[1]);
 	ap->pid = pid;
 	clock_gettime(CLOCK_MONOTONIC, &ap->started);
-	if ((ap->chan = chan_new(sv[0])) == NULL)
-		fatal("channel");
-	ap->ev_read = event_new(ap->sup->base, sv[0], EV_READ | EV_PERSIST,
-	    apidproc_on_read, ap);
-	ap->ev_write = event_new(ap->sup->base, sv[0], EV_WRITE,
-	    apidproc_on_write, ap);
-	if (ap->ev_read == NULL || ap->ev_write == NULL ||
-	    event_add(ap->ev_read, NULL) == -1)
-		fatalx("cannot set up the API process channel");
+	if ((ap->chan = chanev_new(ap->sup->base, sv[0], &apidproc_ops,
+	    ap)) == NULL)
+		fatal("cannot set up the API process channel");
 	ap->gen++;
 	if (apidproc_hello(ap) == -1)
 		fatal("cannot send HELLO");
@@ -341,7 +301,8 @@ apidproc_start(struct apidproc *ap)
 	instances_snapshot(ap->sup->instances);
 	sup_send_memory(ap->sup);
 	assets_send(ap->sup->assets, ap);
-	apidproc_flush(ap);
+	if (ap->chan != NULL)
+		(void)chanev_flush(ap->chan);
 	log_debug("started API process %ld", (long)pid);
 	return 0;
 }
@@ -419,11 +380,11 @@ apidproc_send(struct apidproc *ap, uint32_t type, uint32_t peerid,
 {
 	if (ap->chan == NULL)
 		return -1;
-	if (chan_send(ap->chan, type, peerid, -1, b) == -1) {
+	if (chanev_queue(ap->chan, type, peerid, -1, b) == -1) {
 		apidproc_drop(ap, strerror(errno));
 		return -1;
 	}
-	apidproc_flush(ap);
+	(void)chanev_flush(ap->chan);
 	return 0;
 }
 
@@ -452,7 +413,7 @@ apidproc_alive(const struct apidproc *ap)
 size_t
 apidproc_pending(const struct apidproc *ap)
 {
-	return ap->chan != NULL ? chan_pending(ap->chan) : 0;
+	return ap->chan != NULL ? chanev_pending(ap->chan) : 0;
 }
 
 void
