@@ -14,6 +14,7 @@
 #include "instance.h"
 #include "proto.h"
 #include "log.h"
+#include "instcmp.h"
 #include "t.h"
 
 #define MAXWARN	16
@@ -38,11 +39,6 @@ static double	 ok_float(const char *, const char *);
 static int	 ok_bool(const char *);
 static void	 full_config(struct inst_config *);
 static void	 full_instance(struct instance *);
-static int	 streq(const char *, const char *);
-static int	 same_config(const struct inst_config *,
-		    const struct inst_config *);
-static int	 same_instance(const struct instance *,
-		    const struct instance *);
 static void	 to_msg(struct chanmsg *, const struct chanbuf *, size_t);
 static int	 decode_cfg_buf(const struct chanbuf *);
 static int	 decode_inst_buf(const struct chanbuf *);
@@ -1224,50 +1220,8 @@ full_instance(struct instance *in)
 	in->retry_count = 1;
 }
 
-static int
-streq(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
 
-static int
-same_config(const struct inst_config *a, const struct inst_config *b)
-{
-	size_t	i;
 
-	if (!streq(a->model, b->model) || !streq(a->alias, b->alias) ||
-	    a->threads != b->threads || a->n_gpu_layers != b->n_gpu_layers ||
-	    a->temp != b->temp || a->top_p != b->top_p ||
-	    a->top_k != b->top_k || a->min_p != b->min_p ||
-	    a->ctx_size != b->ctx_size ||
-	    !streq(a->chat_template_file, b->chat_template_file) ||
-	    !streq(a->host, b->host) || a->port != b->port ||
-	    !streq(a->api_key, b->api_key) || a->special != b->special ||
-	    a->n_extra_args != b->n_extra_args || a->n_env != b->n_env)
-		return 0;
-	for (i = 0; i < a->n_extra_args; i++)
-		if (!streq(a->extra_args[i], b->extra_args[i]))
-			return 0;
-	for (i = 0; i < a->n_env; i++)
-		if (!streq(a->env[i].name, b->env[i].name) ||
-		    !streq(a->env[i].value, b->env[i].value))
-			return 0;
-	return 1;
-}
-
-static int
-same_instance(const struct instance *a, const struct instance *b)
-{
-	return strcmp(a->id, b->id) == 0 &&
-	    same_config(&a->config, &b->config) && a->status == b->status &&
-	    a->port == b->port && a->pid == b->pid &&
-	    strcmp(a->created_at, b->created_at) == 0 &&
-	    strcmp(a->started_at, b->started_at) == 0 &&
-	    streq(a->error_message, b->error_message) &&
-	    a->retry_count == b->retry_count;
-}
 
 static void
 test_check(void)
@@ -1721,7 +1675,7 @@ test_channel_roundtrip(void)
 	to_msg(&m, &b, b.sb.len);
 	CHECK(proto_instance_decode(&m, &out) == 0);
 	CHECK(chanmsg_end(&m) == 0);
-	CHECK(same_instance(&in, &out));
+	CHECK(instcmp_instance(&in, &out));
 	CHECK(out.config.model != in.config.model);
 	chanmsg_clear(&m);
 	instance_free(&out);
@@ -1736,7 +1690,7 @@ test_channel_roundtrip(void)
 	proto_instance_encode(&b, &in);
 	to_msg(&m, &b, b.sb.len);
 	CHECK(proto_instance_decode(&m, &out) == 0 && chanmsg_end(&m) == 0);
-	CHECK(same_instance(&in, &out) && out.error_message == NULL &&
+	CHECK(instcmp_instance(&in, &out) && out.error_message == NULL &&
 	    out.config.chat_template_file == NULL);
 	chanmsg_clear(&m);
 	instance_free(&out);
@@ -1751,7 +1705,7 @@ test_channel_roundtrip(void)
 	proto_create_encode(&b, &c);
 	to_msg(&m, &b, b.sb.len);
 	CHECK(proto_create_decode(&m, &d) == 0 && chanmsg_end(&m) == 0);
-	CHECK(same_config(&c, &d) && d.extra_args == NULL && d.env == NULL);
+	CHECK(instcmp_config(&c, &d) && d.extra_args == NULL && d.env == NULL);
 	chanmsg_clear(&m);
 	inst_config_free(&d);
 	inst_config_free(&c);
@@ -1944,7 +1898,7 @@ test_copy(void)
 
 	full_instance(&a);
 	CHECK(instance_copy(&b, &a) == 0);
-	CHECK(same_instance(&a, &b));
+	CHECK(instcmp_instance(&a, &b));
 	CHECK(b.config.model != a.config.model &&
 	    b.config.extra_args != a.config.extra_args &&
 	    b.config.extra_args[0] != a.config.extra_args[0] &&
@@ -1956,7 +1910,7 @@ test_copy(void)
 	CHECK(b.config.extra_args[0][0] == '-' && b.config.threads == 8);
 	instance_free(&a);
 	CHECK(inst_config_copy(&c, &b.config) == 0);
-	CHECK(same_config(&c, &b.config));
+	CHECK(instcmp_config(&c, &b.config));
 	instance_free(&b);
 	instance_free(&b);
 	CHECK(b.config.model == NULL && b.error_message == NULL &&
@@ -1968,7 +1922,7 @@ test_copy(void)
 	/* A copy of an empty config is empty. */
 	inst_config_init(&a.config);
 	CHECK(inst_config_copy(&c, &a.config) == 0);
-	CHECK(same_config(&c, &a.config) && c.model == NULL);
+	CHECK(instcmp_config(&c, &a.config) && c.model == NULL);
 	inst_config_free(&c);
 }
 

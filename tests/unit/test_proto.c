@@ -14,6 +14,7 @@
 #include "channel.h"
 #include "instance.h"
 #include "proto.h"
+#include "instcmp.h"
 #include "t.h"
 
 #define UUID1	"0b6d2c4e-8f1a-4c3b-9d2e-7a5f6e4d3c2b"
@@ -24,10 +25,6 @@ static int	decode_as(struct chanmsg *);
 static void	check_bounds(uint32_t, const struct chanbuf *);
 static void	sample_config(struct inst_config *);
 static void	sample_instance(struct instance *);
-static int	same_config(const struct inst_config *,
-		    const struct inst_config *);
-static int	same_str(const char *, const char *);
-static int	same_instance(const struct instance *, const struct instance *);
 
 /* A received message of type holding the first len bytes of b. */
 static void
@@ -197,49 +194,8 @@ sample_instance(struct instance *in)
 	in->retry_count = 3;
 }
 
-static int
-same_str(const char *a, const char *b)
-{
-	if (a == NULL || b == NULL)
-		return a == b;
-	return strcmp(a, b) == 0;
-}
 
-static int
-same_config(const struct inst_config *a, const struct inst_config *b)
-{
-	size_t	 i;
 
-	if (!same_str(a->model, b->model) || !same_str(a->alias, b->alias) ||
-	    !same_str(a->host, b->host) || !same_str(a->api_key, b->api_key) ||
-	    !same_str(a->chat_template_file, b->chat_template_file) ||
-	    a->threads != b->threads || a->n_gpu_layers != b->n_gpu_layers ||
-	    a->temp != b->temp || a->top_p != b->top_p ||
-	    a->top_k != b->top_k || a->min_p != b->min_p ||
-	    a->ctx_size != b->ctx_size || a->port != b->port ||
-	    a->special != b->special || a->n_extra_args != b->n_extra_args ||
-	    a->n_env != b->n_env)
-		return 0;
-	for (i = 0; i < a->n_extra_args; i++)
-		if (!same_str(a->extra_args[i], b->extra_args[i]))
-			return 0;
-	for (i = 0; i < a->n_env; i++)
-		if (!same_str(a->env[i].name, b->env[i].name) ||
-		    !same_str(a->env[i].value, b->env[i].value))
-			return 0;
-	return 1;
-}
-
-static int
-same_instance(const struct instance *a, const struct instance *b)
-{
-	return strcmp(a->id, b->id) == 0 && same_config(&a->config,
-	    &b->config) && a->status == b->status && a->port == b->port &&
-	    a->pid == b->pid && strcmp(a->created_at, b->created_at) == 0 &&
-	    strcmp(a->started_at, b->started_at) == 0 &&
-	    same_str(a->error_message, b->error_message) &&
-	    a->retry_count == b->retry_count;
-}
 
 static void
 test_hello(void)
@@ -307,7 +263,7 @@ test_instance(void)
 	proto_instance_encode(&b, &in);
 	to_msg(&m, MSG_INSTANCE, &b, b.sb.len);
 	CHECK(proto_instance_decode(&m, &out) == 0);
-	CHECK(same_instance(&in, &out));
+	CHECK(instcmp_instance(&in, &out));
 	instance_free(&out);
 	chanmsg_clear(&m);
 	check_bounds(MSG_INSTANCE, &b);
@@ -479,7 +435,7 @@ test_reply(void)
 	to_msg(&m, MSG_REPLY, &b, b.sb.len);
 	CHECK(proto_reply_decode(&m, &out) == 0);
 	CHECK(out.outcome == REPLY_OK && out.message == NULL &&
-	    out.inst != NULL && same_instance(out.inst, &in) &&
+	    out.inst != NULL && instcmp_instance(out.inst, &in) &&
 	    out.field == NULL && out.input == NULL);
 	proto_reply_free(&out);
 	chanmsg_clear(&m);
@@ -584,7 +540,7 @@ test_create_update(void)
 	proto_create_encode(&b, &c);
 	to_msg(&m, MSG_CREATE, &b, b.sb.len);
 	CHECK(proto_create_decode(&m, &out) == 0);
-	CHECK(same_config(&c, &out));
+	CHECK(instcmp_config(&c, &out));
 	inst_config_free(&out);
 	chanmsg_clear(&m);
 	check_bounds(MSG_CREATE, &b);
@@ -594,7 +550,7 @@ test_create_update(void)
 	to_msg(&m, MSG_UPDATE, &b, b.sb.len);
 	CHECK(proto_update_decode(&m, &up) == 0);
 	CHECK_STR(up.id, UUID1);
-	CHECK(same_config(&c, &up.config));
+	CHECK(instcmp_config(&c, &up.config));
 	proto_update_free(&up);
 	chanmsg_clear(&m);
 	check_bounds(MSG_UPDATE, &b);
