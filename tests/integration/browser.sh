@@ -31,3 +31,18 @@ if [ -z "$PY" ]; then
 fi
 PYTHONDONTWRITEBYTECODE=1
 export PYTHONDONTWRITEBYTECODE
+
+# browser_done RC SHOT WHAT: keep SHOT and its failure shot in $KEEP, and
+# on a non-zero RC fail with the tail of chromium's log.
+browser_done() {
+	for _f in "$2" "${2%.png}-failure.png"; do
+		if [ -f "$_f" ]; then
+			cp "$_f" "$KEEP/" && echo "screenshot: $KEEP/$(basename "$_f")"
+		fi
+	done
+	if [ "$1" != 0 ]; then
+		echo "--- chromium's log:" >&2
+		tail -n 20 "$TMP/chromium.log" >&2
+		fail "the browser test$3 failed"
+	fi
+}

@@ -27,17 +27,7 @@ browse() {
 	    --url "http://127.0.0.1:$PORT" --chromium "$CHROMIUM" \
 	    --shot "$TMP/docs-$_mode.png" --deadline "$DEADLINE" \
 	    --chromium-log "$TMP/chromium.log" "$@"
-	_rc=$?
-	for f in "$TMP/docs-$_mode.png" "$TMP/docs-$_mode-failure.png"; do
-		if [ -f "$f" ]; then
-			cp "$f" "$KEEP/" && echo "screenshot: $KEEP/$(basename "$f")"
-		fi
-	done
-	if [ "$_rc" != 0 ]; then
-		echo "--- chromium's log:" >&2
-		tail -n 20 "$TMP/chromium.log" >&2
-		fail "the browser test ($_mode) failed"
-	fi
+	browser_done $? "$TMP/docs-$_mode.png" " ($_mode)"
 }
 
 start_daemon

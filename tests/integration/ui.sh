@@ -35,17 +35,7 @@ echo "driving $CHROMIUM ($("$CHROMIUM" --version 2>/dev/null | head -n 1)) with 
     --url "http://127.0.0.1:$PORT" --key "$KEY" --chromium "$CHROMIUM" \
     --shot "$SHOT" --model "$MODEL" --buffer "$BUFFER" \
     --deadline "$DEADLINE" --chromium-log "$TMP/chromium.log"
-RC=$?
-for f in "$SHOT" "$TMP/ui-screenshot-failure.png"; do
-	if [ -f "$f" ]; then
-		cp "$f" "$KEEP/" && echo "screenshot: $KEEP/$(basename "$f")"
-	fi
-done
-if [ "$RC" != 0 ]; then
-	echo "--- chromium's log:" >&2
-	tail -n 20 "$TMP/chromium.log" >&2
-	fail "the browser test failed"
-fi
+browser_done $? "$SHOT" ""
 
 # What the form sent: every field with the type the API wants.
 api GET /instances
